@@ -1,0 +1,102 @@
+package db_test
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"fmt"
+	"testing"
+	"time"
+
+	"miniauth/db"
+)
+
+const testAppID = "wx0123456789abcdef"
+
+// t0 is the tests' "now": a fixed instant, whole milliseconds.
+var t0 = time.UnixMilli(1_750_000_000_000)
+
+// tokenHash returns a fresh random token's SHA-256.
+func tokenHash() []byte {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	h := sha256.Sum256(b)
+	return h[:]
+}
+
+// lifetimes are the default session lifetimes.
+const (
+	accessTTL = 2 * time.Hour
+	idleTTL   = 720 * time.Hour
+	maxTTL    = 4320 * time.Hour
+)
+
+// newSession builds the stored form of a session started at now with default lifetimes.
+func newSession(now time.Time) db.NewSession {
+	return db.NewSession{TokenHash: tokenHash(), RefreshHash: tokenHash(), IP: "203.0.113.7",
+		UserAgent: "test agent", Now: now, AccessExpiresAt: now.Add(accessTTL),
+		IdleExpiresAt: now.Add(idleTTL), MaxExpiresAt: now.Add(maxTTL)}
+}
+
+// login logs openid in with session key key at now.
+func login(t testing.TB, s *db.Store, openid, key string, now time.Time) (db.WxUser, db.Session, db.NewSession) {
+	t.Helper()
+	ns := newSession(now)
+	u, sess, err := s.Login(context.Background(), db.LoginInput{AppID: testAppID, OpenID: openid,
+		SessionKey: key, Session: ns})
+	if err != nil {
+		t.Fatalf("login %s: %v", openid, err)
+	}
+	return u, sess, ns
+}
+
+// execSQL runs a fixture statement written with ? on the store's writer.
+func execSQL(t testing.TB, s *db.Store, q string, args ...any) {
+	t.Helper()
+	if _, err := s.Writer().Exec(s.Rebind(q), args...); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+}
+
+// queryInt returns a single integer from the database.
+func queryInt(t testing.TB, s *db.Store, q string, args ...any) int64 {
+	t.Helper()
+	var n int64
+	if err := s.Writer().QueryRow(s.Rebind(q), args...).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return n
+}
+
+// createAccount inserts a platform account and returns its id.
+func createAccount(t testing.TB, s *db.Store, username string) int64 {
+	t.Helper()
+	var id int64
+	err := s.Writer().QueryRow(s.Rebind(`INSERT INTO accounts (username, name, password_hash, created_at, updated_at)
+		VALUES (?, ?, 'x', ?, ?) RETURNING id`), username, "Name of "+username, t0.UnixMilli(), t0.UnixMilli()).Scan(&id)
+	if err != nil {
+		t.Fatalf("create account: %v", err)
+	}
+	return id
+}
+
+// waitFor polls cond until it holds or the deadline passes.
+func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("not within %v: %s", d, what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func openid(i int) string { return fmt.Sprintf("o_%06d", i) }

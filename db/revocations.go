@@ -1,0 +1,322 @@
+package db
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"slices"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+)
+
+// Revocation is one entry of the revocations feed: the session's tokens stopped working
+// at At (revoked, refreshed, user deleted, ...).
+type Revocation struct {
+	ID, SessionID int64
+	At            time.Time
+}
+
+// revocationPoll is how often followers read the feed without being woken.
+const revocationPoll = time.Second
+
+// revocationGapWait is how long a follower keeps looking for a feed id it skipped: on
+// PostgreSQL ids are taken at insert but become visible at commit, so a later id can
+// show up first. A gap still open after this is a rolled-back insert.
+const revocationGapWait = 10 * time.Second
+
+// revocationBatch is how many feed rows a follower reads per query.
+const revocationBatch = 1000
+
+// notifyChannel is the PostgreSQL channel a trigger on revocations notifies.
+const notifyChannel = "miniauth_revocations"
+
+// RevocationsAfter returns up to limit feed entries with an id above afterID, oldest first.
+func (s *Store) RevocationsAfter(ctx context.Context, afterID int64, limit int) ([]Revocation, error) {
+	rows, err := s.rows(ctx, s.r, `SELECT id, session_id, at FROM revocations WHERE id > ? ORDER BY id LIMIT ?`, afterID, limit)
+	if err != nil {
+		return nil, wrap("revocations after", err)
+	}
+	return scanRevocations(rows)
+}
+
+func scanRevocations(rows interface {
+	Next() bool
+	Scan(...any) error
+	Close() error
+	Err() error
+}) ([]Revocation, error) {
+	defer rows.Close()
+	var out []Revocation
+	for rows.Next() {
+		var r Revocation
+		if err := rows.Scan(&r.ID, &r.SessionID, msTime{&r.At}); err != nil {
+			return nil, wrap("scan revocations", err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap("revocations", err)
+	}
+	return out, nil
+}
+
+// revocationsIn returns the feed entries among ids (skipped ids being looked for again).
+// The id list travels as one parameter, so the statement has one shape and stays prepared.
+func (s *Store) revocationsIn(ctx context.Context, ids []int64) ([]Revocation, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	var rows *sqlx.Rows
+	var err error
+	if s.dialect == DialectPostgres {
+		rows, err = s.rows(ctx, s.r, revocationsInPostgres, pq.Array(ids))
+	} else {
+		list, _ := json.Marshal(ids)
+		rows, err = s.rows(ctx, s.r, revocationsInSQLite, string(list))
+	}
+	if err != nil {
+		return nil, wrap("revocations in", err)
+	}
+	return scanRevocations(rows)
+}
+
+const (
+	revocationsInPostgres = `SELECT id, session_id, at FROM revocations WHERE id = ANY(?::bigint[])`
+	revocationsInSQLite   = `SELECT id, session_id, at FROM revocations WHERE id IN (SELECT value FROM json_each(?))`
+)
+
+// feedFollower is the state of FollowRevocations: the newest id seen and the ids skipped
+// below it that may still appear.
+type feedFollower struct {
+	last int64
+	gaps map[int64]time.Time // id -> when first missed
+}
+
+// FollowRevocations keeps this process's token cache in line with revocations made by any
+// instance or process: it reads the revocations feed every second (starting from its
+// current end) and forgets the sessions it names. On PostgreSQL a LISTEN connection wakes
+// it at once when a revocation commits, and the whole cache is dropped whenever that
+// connection (re)connects, since notifications may have been missed. Errors are logged and
+// retried. It returns ctx.Err() when ctx is done.
+func (s *Store) FollowRevocations(ctx context.Context) error {
+	wake := make(chan struct{}, 1)
+	signal := func() {
+		select {
+		case wake <- struct{}{}:
+		default:
+		}
+	}
+	if s.dialect == DialectPostgres {
+		stop := s.listen(signal)
+		defer stop()
+	}
+	f := &feedFollower{last: -1, gaps: map[int64]time.Time{}}
+	tick := time.NewTicker(revocationPoll)
+	defer tick.Stop()
+	failing := false
+	for {
+		err := s.pollRevocations(ctx, f)
+		switch {
+		case err != nil && ctx.Err() == nil && !failing:
+			s.log.Error("revocations feed: cannot read; cached tokens may outlive revocations until it recovers", "err", err)
+			failing = true
+		case err == nil && failing:
+			s.log.Info("revocations feed: reading again")
+			failing = false
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick.C:
+		case <-wake:
+		}
+	}
+}
+
+// pollRevocations reads what is new on the feed and drops those sessions from the cache.
+func (s *Store) pollRevocations(ctx context.Context, f *feedFollower) error {
+	if f.last < 0 {
+		// Start at the end: the cache is empty of anything revoked before now, except
+		// what was cached while this read failed, hence the flush.
+		var end int64
+		if err := s.row(ctx, s.r, `SELECT COALESCE(MAX(id), 0) FROM revocations`).Scan(&end); err != nil {
+			return wrap("revocations end", err)
+		}
+		s.cache.flush()
+		f.last = end
+		return nil
+	}
+	for {
+		batch, err := s.RevocationsAfter(ctx, f.last, revocationBatch)
+		if err != nil {
+			return err
+		}
+		now := time.Now()
+		ids := make([]int64, 0, len(batch))
+		for _, r := range batch {
+			for g := f.last + 1; g < r.ID && len(f.gaps) < revocationBatch; g++ {
+				f.gaps[g] = now
+			}
+			f.last = r.ID
+			ids = append(ids, r.SessionID)
+		}
+		s.cache.dropSessions(ids)
+		if len(batch) < revocationBatch {
+			break
+		}
+	}
+	if len(f.gaps) == 0 {
+		return nil
+	}
+	gaps := make([]int64, 0, len(f.gaps))
+	for id, since := range f.gaps {
+		if time.Since(since) > revocationGapWait {
+			delete(f.gaps, id)
+			continue
+		}
+		gaps = append(gaps, id)
+	}
+	slices.Sort(gaps)
+	found, err := s.revocationsIn(ctx, gaps)
+	if err != nil {
+		return err
+	}
+	ids := make([]int64, 0, len(found))
+	for _, r := range found {
+		delete(f.gaps, r.ID)
+		ids = append(ids, r.SessionID)
+	}
+	s.cache.dropSessions(ids)
+	return nil
+}
+
+// listen runs a PostgreSQL LISTEN connection that calls wake on every notification and
+// flushes the cache on every (re)connection. stop ends it.
+func (s *Store) listen(wake func()) (stop func()) {
+	l := pq.NewListener(s.pgURL, 100*time.Millisecond, 10*time.Second, func(ev pq.ListenerEventType, err error) {
+		switch ev {
+		case pq.ListenerEventConnected, pq.ListenerEventReconnected:
+			s.cache.flush()
+			wake()
+		case pq.ListenerEventDisconnected:
+			s.log.Warn("revocations listener disconnected; polling until it reconnects", "err", err)
+		case pq.ListenerEventConnectionAttemptFailed:
+			s.log.Debug("revocations listener cannot connect", "err", err)
+		}
+	})
+	go func() {
+		// Listen waits for the first connection; the poller must not.
+		if err := l.Listen(notifyChannel); err != nil && !errors.Is(err, net.ErrClosed) {
+			s.log.Warn("revocations listener: LISTEN failed; polling only", "err", err)
+		}
+	}()
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-done:
+				return
+			case <-l.Notify:
+				wake()
+			case <-time.After(90 * time.Second):
+				go l.Ping() // lets the listener notice a dead connection
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		l.Close()
+	}
+}
+
+// FlushLastSeen writes the last-seen times token checks collected in memory, in one batch.
+// Serve calls it about once a minute and at shutdown.
+func (s *Store) FlushLastSeen(ctx context.Context) error {
+	type seen struct {
+		e      *cacheEntry
+		id, at int64
+	}
+	var batch []seen
+	for i := range s.cache.shards {
+		sh := &s.cache.shards[i]
+		sh.mu.RLock()
+		for _, e := range sh.m {
+			if e.sess == nil {
+				continue
+			}
+			if at := e.seen.Load(); at > e.flushed.Load() {
+				batch = append(batch, seen{e, e.sess.ID, at})
+			}
+		}
+		sh.mu.RUnlock()
+	}
+	for len(batch) > 0 {
+		n := min(len(batch), 1000)
+		ids, ats := make([]int64, n), make([]int64, n)
+		for i, b := range batch[:n] {
+			ids[i], ats[i] = b.id, b.at
+		}
+		var err error
+		if s.dialect == DialectPostgres {
+			err = s.flushLastSeenPostgres(ctx, ids, ats)
+		} else {
+			err = s.flushLastSeenSQLite(ctx, ids, ats)
+		}
+		if err != nil {
+			return fmt.Errorf("db: flush last seen: %w", err)
+		}
+		for _, b := range batch[:n] {
+			b.e.flushed.Store(b.at)
+		}
+		batch = batch[n:]
+	}
+	return nil
+}
+
+func (s *Store) flushLastSeenPostgres(ctx context.Context, ids, ats []int64) error {
+	_, err := s.exec(ctx, s.w, `UPDATE sessions SET last_seen_at = v.at
+		FROM unnest(?::bigint[], ?::bigint[]) AS v(id, at)
+		WHERE sessions.id = v.id AND sessions.last_seen_at < v.at`, pq.Array(ids), pq.Array(ats))
+	return err
+}
+
+func (s *Store) flushLastSeenSQLite(ctx context.Context, ids, ats []int64) error {
+	tx, err := s.w.BeginTxx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	stmt, err := tx.PreparexContext(ctx, `UPDATE sessions SET last_seen_at = ? WHERE id = ? AND last_seen_at < ?`)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for i := range ids {
+		if _, err := stmt.ExecContext(ctx, ats[i], ids[i], ats[i]); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+// RunBackground follows the revocations feed and writes last-seen times every minute
+// until ctx is done. The caller should FlushLastSeen once more at shutdown.
+func (s *Store) RunBackground(ctx context.Context) {
+	go func() { _ = s.FollowRevocations(ctx) }()
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := s.FlushLastSeen(ctx); err != nil && ctx.Err() == nil {
+				s.log.Warn("last-seen flush failed; will retry", "err", err)
+			}
+		}
+	}
+}

@@ -1,0 +1,194 @@
+package db
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// Session is one login: a row of sessions. Its tokens are known only by their hashes.
+type Session struct {
+	ID, WxUserID    int64
+	AccountID       int64 // 0: not bound to a platform account
+	AppID           string
+	IP, UserAgent   string
+	CreatedAt       time.Time
+	LastSeenAt      time.Time
+	AccessExpiresAt time.Time // the access token's end
+	IdleExpiresAt   time.Time // the session's end unless refreshed before
+	MaxExpiresAt    time.Time // the session's absolute end
+	RevokedAt       time.Time // zero: not revoked
+	RevokedBy       string
+}
+
+// aliveAt tells whether the session's access token is accepted at now.
+func (s *Session) aliveAt(now time.Time) bool {
+	return s.RevokedAt.IsZero() && now.Before(s.AccessExpiresAt) &&
+		now.Before(s.IdleExpiresAt) && now.Before(s.MaxExpiresAt)
+}
+
+// NewSession is what a login or refresh stores: the token hashes (SHA-256) and lifetimes.
+type NewSession struct {
+	TokenHash, RefreshHash []byte
+	AccountID              int64 // 0: the account bound to the user, if any (Login only)
+	IP, UserAgent          string
+	Now                    time.Time
+	AccessExpiresAt        time.Time
+	IdleExpiresAt          time.Time
+	MaxExpiresAt           time.Time // ignored by RotateRefresh: a refresh never extends it
+}
+
+// sessionColumns is the column list scanSession reads, in order.
+const sessionColumns = `id, wx_user_id, COALESCE(account_id, 0), appid, ip, user_agent, created_at,
+	last_seen_at, access_expires_at, idle_expires_at, max_expires_at, revoked_at, revoked_by`
+
+func scanSession(r scanner) (Session, error) {
+	var s Session
+	err := r.Scan(&s.ID, &s.WxUserID, &s.AccountID, &s.AppID, &s.IP, &s.UserAgent,
+		msTime{&s.CreatedAt}, msTime{&s.LastSeenAt}, msTime{&s.AccessExpiresAt},
+		msTime{&s.IdleExpiresAt}, msTime{&s.MaxExpiresAt}, msTime{&s.RevokedAt}, &s.RevokedBy)
+	return s, err
+}
+
+// SessionByTokenHash returns the session whose current access token has this hash, alive
+// or not; ErrNotFound if none. Token checks should use CheckToken, which caches.
+func (s *Store) SessionByTokenHash(ctx context.Context, hash []byte) (Session, error) {
+	sess, err := scanSession(s.row(ctx, s.r, `SELECT `+sessionColumns+` FROM sessions WHERE token_hash = ?`, hash))
+	if err != nil {
+		return Session{}, wrap("session by token", err)
+	}
+	return sess, nil
+}
+
+// RotateRefresh renews the session whose current refresh token hashes to oldRefreshHash:
+// new token and refresh hashes, new access and idle expiries (the maximum stays). The old
+// refresh hash is kept for reuse detection and the session goes on the revocations feed
+// so that every instance forgets the old access token. Access and idle ends are capped at
+// the session's maximum. A refresh hash that was already rotated revokes its session and
+// returns ErrRefreshReused with a Session holding only the ID (for the log); an unknown
+// hash, or one of a revoked or expired session, returns ErrNotFound.
+func (s *Store) RotateRefresh(ctx context.Context, oldRefreshHash []byte, next NewSession) (Session, error) {
+	now := next.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	var sess Session
+	var reusedID int64
+	reused := false
+	err := s.tx(ctx, "rotate refresh", func(tx *sqlx.Tx) error {
+		var err error
+		access, idle := next.AccessExpiresAt.UnixMilli(), next.IdleExpiresAt.UnixMilli()
+		// Both ends are capped at the session's absolute end, which only the row knows.
+		sess, err = scanSession(s.row(ctx, tx, `UPDATE sessions SET token_hash = ?, refresh_hash = ?,
+			access_expires_at = CASE WHEN ? < max_expires_at THEN ? ELSE max_expires_at END,
+			idle_expires_at = CASE WHEN ? < max_expires_at THEN ? ELSE max_expires_at END,
+			last_seen_at = ?
+			WHERE refresh_hash = ? AND revoked_at IS NULL AND idle_expires_at > ? AND max_expires_at > ?
+			RETURNING `+sessionColumns,
+			next.TokenHash, next.RefreshHash, access, access, idle, idle,
+			now.UnixMilli(), oldRefreshHash, now.UnixMilli(), now.UnixMilli()))
+		if err == nil {
+			if _, err := s.exec(ctx, tx, `INSERT INTO refresh_tokens (hash, session_id, used_at) VALUES (?, ?, ?)`,
+				oldRefreshHash, sess.ID, now.UnixMilli()); err != nil {
+				return err
+			}
+			return s.appendRevocations(ctx, tx, now, sess.ID)
+		}
+		if mapErr(err) != ErrNotFound {
+			return err
+		}
+		// Not a current refresh token: a rotated one presented again means two parties
+		// hold the session's tokens, and the safe answer is to end it.
+		err = s.row(ctx, tx, `SELECT session_id FROM refresh_tokens WHERE hash = ?`, oldRefreshHash).Scan(&reusedID)
+		if err != nil {
+			return err // ErrNotFound: unknown, or a dead session's current token
+		}
+		if _, err := s.revokeWhere(ctx, tx, now, "refresh_reuse", `id = ?`, reusedID); err != nil {
+			return err
+		}
+		reused = true // committed, not rolled back: the revocation must stick
+		return nil
+	})
+	if err != nil {
+		return Session{}, err
+	}
+	if reused {
+		s.cache.dropSessions([]int64{reusedID})
+		return Session{ID: reusedID}, ErrRefreshReused
+	}
+	s.cache.dropSessions([]int64{sess.ID})
+	return sess, nil
+}
+
+// RevokeSession ends a session now: revoked_at and revoked_by are set, the revocations
+// feed tells other instances, and this instance forgets its tokens at once. ErrNotFound
+// if there is no such session or it is already revoked.
+func (s *Store) RevokeSession(ctx context.Context, id int64, by string) error {
+	var ids []int64
+	err := s.tx(ctx, fmt.Sprintf("revoke session %d", id), func(tx *sqlx.Tx) error {
+		var err error
+		ids, err = s.revokeWhere(ctx, tx, time.Now(), by, `id = ?`, id)
+		if err == nil && len(ids) == 0 {
+			err = ErrNotFound
+		}
+		return err
+	})
+	s.cache.dropSessions(ids)
+	return err
+}
+
+// RevokeWxUserSessions ends every live session of a WeChat user and returns how many.
+func (s *Store) RevokeWxUserSessions(ctx context.Context, wxUserID int64, by string) (int, error) {
+	var ids []int64
+	err := s.tx(ctx, fmt.Sprintf("revoke sessions of wx user %d", wxUserID), func(tx *sqlx.Tx) error {
+		var err error
+		ids, err = s.revokeWhere(ctx, tx, time.Now(), by, `wx_user_id = ?`, wxUserID)
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	s.cache.dropSessions(ids)
+	return len(ids), nil
+}
+
+// revokeWhere revokes the unrevoked sessions matching cond (SQL with ?, args) inside tx,
+// appends them to the revocations feed and returns their ids. The caller drops them from
+// the cache after commit.
+func (s *Store) revokeWhere(ctx context.Context, tx *sqlx.Tx, now time.Time, by, cond string, args ...any) ([]int64, error) {
+	rows, err := s.rows(ctx, tx, `UPDATE sessions SET revoked_at = ?, revoked_by = ?
+		WHERE revoked_at IS NULL AND `+cond+` RETURNING id`,
+		append([]any{now.UnixMilli(), by}, args...)...)
+	if err != nil {
+		return nil, err
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return ids, s.appendRevocations(ctx, tx, now, ids...)
+}
+
+// appendRevocations adds sessions to the revocations feed inside tx. On PostgreSQL a
+// statement trigger notifies the listeners of every instance when tx commits.
+func (s *Store) appendRevocations(ctx context.Context, tx *sqlx.Tx, now time.Time, ids ...int64) error {
+	for _, id := range ids {
+		if _, err := s.exec(ctx, tx, `INSERT INTO revocations (session_id, at) VALUES (?, ?)`, id, now.UnixMilli()); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,482 @@
+package db_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"miniauth/db"
+	"miniauth/db/dbtest"
+)
+
+func TestCheckTokenExpiries(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, s *db.Store) {
+		ctx := context.Background()
+		_, sess, ns := login(t, s, "o_erin", "k", t0)
+		check := func(now time.Time) error {
+			_, err := s.CheckToken(ctx, ns.TokenHash, now)
+			return err
+		}
+		got, err := s.CheckToken(ctx, ns.TokenHash, t0.Add(time.Minute))
+		if err != nil || got.ID != sess.ID || !got.LastSeenAt.Equal(t0.Add(time.Minute)) {
+			t.Fatalf("fresh token: %+v %v", got, err)
+		}
+		if err := check(t0.Add(accessTTL - time.Millisecond)); err != nil {
+			t.Fatalf("just before access expiry: %v", err)
+		}
+		if err := check(t0.Add(accessTTL)); !errors.Is(err, db.ErrNotFound) {
+			t.Fatalf("at access expiry: %v", err)
+		}
+		if _, err := s.CheckToken(ctx, tokenHash(), t0); !errors.Is(err, db.ErrNotFound) {
+			t.Fatalf("unknown token: %v", err)
+		}
+
+		// Idle and max expiry, each on its own session (access outlives them here).
+		for name, mutate := range map[string]func(*db.NewSession){
+			"idle": func(n *db.NewSession) { n.IdleExpiresAt = t0.Add(time.Minute) },
+			"max":  func(n *db.NewSession) { n.MaxExpiresAt = t0.Add(time.Minute) },
+		} {
+			n := newSession(t0)
+			mutate(&n)
+			_, _, err := s.Login(ctx, db.LoginInput{AppID: testAppID, OpenID: "o_erin", SessionKey: "k", Session: n})
+			must(t, err)
+			if _, err := s.CheckToken(ctx, n.TokenHash, t0.Add(time.Second)); err != nil {
+				t.Fatalf("%s: before: %v", name, err)
+			}
+			if _, err := s.CheckToken(ctx, n.TokenHash, t0.Add(time.Minute)); !errors.Is(err, db.ErrNotFound) {
+				t.Fatalf("%s: after: %v", name, err)
+			}
+		}
+
+		// Revocation in this process is seen at once, cached or not.
+		must(t, s.RevokeSession(ctx, sess.ID, "user"))
+		if err := check(t0.Add(time.Minute)); !errors.Is(err, db.ErrNotFound) {
+			t.Fatalf("revoked token accepted: %v", err)
+		}
+		if err := s.RevokeSession(ctx, sess.ID, "user"); !errors.Is(err, db.ErrNotFound) {
+			t.Fatalf("second revoke: %v", err)
+		}
+		got, err = s.SessionByTokenHash(ctx, ns.TokenHash)
+		if err != nil || got.RevokedAt.IsZero() || got.RevokedBy != "user" {
+			t.Fatalf("revoked row: %+v %v", got, err)
+		}
+	})
+}
+
+func TestLastSeenFlush(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, s *db.Store) {
+		ctx := context.Background()
+		_, sess, ns := login(t, s, "o_fay", "k", t0)
+		seen := t0.Add(10 * time.Minute)
+		if _, err := s.CheckToken(ctx, ns.TokenHash, seen); err != nil {
+			t.Fatal(err)
+		}
+		// A check writes nothing by itself.
+		if got, _ := s.SessionByTokenHash(ctx, ns.TokenHash); !got.LastSeenAt.Equal(t0) {
+			t.Fatalf("token check wrote last_seen_at: %v", got.LastSeenAt)
+		}
+		must(t, s.FlushLastSeen(ctx))
+		got, err := s.SessionByTokenHash(ctx, ns.TokenHash)
+		if err != nil || !got.LastSeenAt.Equal(seen) {
+			t.Fatalf("after flush: %v %v (session %d)", got.LastSeenAt, err, sess.ID)
+		}
+		// Nothing new: nothing to write, and no error.
+		must(t, s.FlushLastSeen(ctx))
+	})
+}
+
+func TestRotateRefresh(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, s *db.Store) {
+		ctx := context.Background()
+		_, sess, ns := login(t, s, "o_gus", "k", t0)
+		if _, err := s.CheckToken(ctx, ns.TokenHash, t0); err != nil { // cached
+			t.Fatal(err)
+		}
+		t1 := t0.Add(time.Hour)
+		next := newSession(t1)
+		next.MaxExpiresAt = time.Time{} // ignored
+		got, err := s.RotateRefresh(ctx, ns.RefreshHash, next)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.ID != sess.ID || !got.AccessExpiresAt.Equal(t1.Add(accessTTL)) ||
+			!got.IdleExpiresAt.Equal(t1.Add(idleTTL)) || !got.MaxExpiresAt.Equal(sess.MaxExpiresAt) {
+			t.Fatalf("rotated session: %+v", got)
+		}
+		// The old access token dies with its hash, even though it was cached; the new works.
+		if _, err := s.CheckToken(ctx, ns.TokenHash, t1); !errors.Is(err, db.ErrNotFound) {
+			t.Fatalf("old access token after refresh: %v", err)
+		}
+		if _, err := s.CheckToken(ctx, next.TokenHash, t1); err != nil {
+			t.Fatalf("new access token: %v", err)
+		}
+		if n := queryInt(t, s, `SELECT COUNT(*) FROM revocations WHERE session_id = ?`, sess.ID); n != 1 {
+			t.Fatalf("refresh appended %d revocations, want 1", n)
+		}
+
+		// The second refresh token rotates again.
+		t2 := t1.Add(time.Hour)
+		third := newSession(t2)
+		if _, err := s.RotateRefresh(ctx, next.RefreshHash, third); err != nil {
+			t.Fatalf("second rotation: %v", err)
+		}
+
+		// Reuse of the first (rotated) refresh token: the session is revoked.
+		if r, err := s.RotateRefresh(ctx, ns.RefreshHash, newSession(t2)); !errors.Is(err, db.ErrRefreshReused) || r.ID != sess.ID {
+			t.Fatalf("reuse: %v (session %d)", err, r.ID)
+		}
+		if _, err := s.CheckToken(ctx, third.TokenHash, t2); !errors.Is(err, db.ErrNotFound) {
+			t.Fatalf("session survived refresh reuse: %v", err)
+		}
+		row, _ := s.SessionByTokenHash(ctx, third.TokenHash)
+		if row.RevokedBy != "refresh_reuse" || row.RevokedAt.IsZero() {
+			t.Fatalf("reuse revocation: %+v", row)
+		}
+		// Its current refresh token is dead too; reuse again is still reuse.
+		if _, err := s.RotateRefresh(ctx, third.RefreshHash, newSession(t2)); !errors.Is(err, db.ErrNotFound) {
+			t.Fatalf("refresh of revoked session: %v", err)
+		}
+		if _, err := s.RotateRefresh(ctx, ns.RefreshHash, newSession(t2)); !errors.Is(err, db.ErrRefreshReused) {
+			t.Fatalf("second reuse: %v", err)
+		}
+
+		// Near the absolute end, the new ends are capped at it.
+		ns3 := newSession(t0)
+		ns3.MaxExpiresAt = t0.Add(time.Hour)
+		_, _, err = s.Login(ctx, db.LoginInput{AppID: testAppID, OpenID: "o_gus", SessionKey: "k", Session: ns3})
+		must(t, err)
+		capped, err := s.RotateRefresh(ctx, ns3.RefreshHash, newSession(t0.Add(59*time.Minute)))
+		if err != nil || !capped.AccessExpiresAt.Equal(ns3.MaxExpiresAt) || !capped.IdleExpiresAt.Equal(ns3.MaxExpiresAt) {
+			t.Fatalf("capped rotation: %+v %v", capped, err)
+		}
+
+		// Unknown, and expired.
+		if _, err := s.RotateRefresh(ctx, tokenHash(), newSession(t2)); !errors.Is(err, db.ErrNotFound) {
+			t.Fatalf("unknown refresh token: %v", err)
+		}
+		_, _, ns2 := login(t, s, "o_gus", "k", t0)
+		if _, err := s.RotateRefresh(ctx, ns2.RefreshHash, newSession(t0.Add(idleTTL))); !errors.Is(err, db.ErrNotFound) {
+			t.Fatalf("idle-expired refresh: %v", err)
+		}
+	})
+}
+
+func TestRevokeWxUserSessions(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, s *db.Store) {
+		ctx := context.Background()
+		u, _, a := login(t, s, "o_hal", "k", t0)
+		_, _, b := login(t, s, "o_hal", "k", t0)
+		_, _, other := login(t, s, "o_ivy", "k", t0)
+		for _, h := range [][]byte{a.TokenHash, b.TokenHash, other.TokenHash} {
+			if _, err := s.CheckToken(ctx, h, t0); err != nil {
+				t.Fatal(err)
+			}
+		}
+		n, err := s.RevokeWxUserSessions(ctx, u.ID, "operator:1")
+		if err != nil || n != 2 {
+			t.Fatalf("revoked %d: %v", n, err)
+		}
+		for _, h := range [][]byte{a.TokenHash, b.TokenHash} {
+			if _, err := s.CheckToken(ctx, h, t0); !errors.Is(err, db.ErrNotFound) {
+				t.Fatalf("revoked session alive: %v", err)
+			}
+		}
+		if _, err := s.CheckToken(ctx, other.TokenHash, t0); err != nil {
+			t.Fatalf("another user's session was revoked: %v", err)
+		}
+		if n, err := s.RevokeWxUserSessions(ctx, u.ID, "operator:1"); err != nil || n != 0 {
+			t.Fatalf("second revoke: %d %v", n, err)
+		}
+		revs, err := s.RevocationsAfter(ctx, 0, 10)
+		if err != nil || len(revs) != 2 || revs[0].ID >= revs[1].ID {
+			t.Fatalf("feed: %+v %v", revs, err)
+		}
+	})
+}
+
+// TestRevocationReachesOtherInstance revokes on one store and watches a second store on the
+// same database, which had the session cached, refuse the token through the feed.
+func TestRevocationReachesOtherInstance(t *testing.T) {
+	for _, d := range dbtest.Dialects {
+		t.Run(d, func(t *testing.T) {
+			u := dbtest.SQLiteURL(t)
+			if d == db.DialectPostgres {
+				u = dbtest.PostgresURL(t)
+			}
+			a, b := dbtest.OpenURL(t, u), dbtest.OpenURL(t, u)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			followed := make(chan error, 1)
+			go func() { followed <- b.FollowRevocations(ctx) }()
+
+			// Let b's follower start (it flushes the cache when it starts, and on
+			// PostgreSQL when its listener connects) before b caches anything.
+			time.Sleep(300 * time.Millisecond)
+			now := time.Now()
+			_, sess, ns := login(t, a, "o_jo", "k", now)
+			_, _, refreshed := login(t, a, "o_jo", "k", now)
+			for _, h := range [][]byte{ns.TokenHash, refreshed.TokenHash} {
+				if _, err := b.CheckToken(ctx, h, now); err != nil {
+					t.Fatalf("instance b: %v", err)
+				}
+			}
+			if n := b.CacheLen(); n != 2 {
+				t.Fatalf("instance b caches %d tokens, want 2", n)
+			}
+			must(t, a.RevokeSession(ctx, sess.ID, "user"))
+			if _, err := a.RotateRefresh(ctx, refreshed.RefreshHash, newSession(now)); err != nil {
+				t.Fatal(err)
+			}
+			start := time.Now()
+			waitFor(t, 3*time.Second, "instance b refuses the revoked token", func() bool {
+				_, err := b.CheckToken(ctx, ns.TokenHash, now)
+				return errors.Is(err, db.ErrNotFound)
+			})
+			waitFor(t, 3*time.Second, "instance b refuses the refreshed-away token", func() bool {
+				_, err := b.CheckToken(ctx, refreshed.TokenHash, now)
+				return errors.Is(err, db.ErrNotFound)
+			})
+			t.Logf("%s: revocation seen by the other instance after %v", d, time.Since(start))
+			cancel()
+			if err := <-followed; !errors.Is(err, context.Canceled) {
+				t.Fatalf("FollowRevocations returned %v", err)
+			}
+		})
+	}
+}
+
+func TestDeleteWxUser(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, s *db.Store) {
+		ctx := context.Background()
+		u, _, ns := login(t, s, "o_kim", "secret-key", t0)
+		_, err := s.UpdateProfile(ctx, u.ID, db.Profile{NickName: "Kim", AvatarURL: "https://wx.qlogo.cn/x",
+			Gender: 2, Province: "Zhejiang", City: "Hangzhou", Country: "China", Language: "zh_CN"})
+		must(t, err)
+		must(t, s.SetPhone(ctx, u.ID, "13812345678", "86"))
+		acc := createAccount(t, s, "kim")
+		execSQL(t, s, `INSERT INTO bindings (wx_user_id, appid, account_id, created_at) VALUES (?, ?, ?, ?)`,
+			u.ID, testAppID, acc, t0.UnixMilli())
+		execSQL(t, s, `INSERT INTO bind_tickets (hash, wx_user_id, appid, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
+			tokenHash(), u.ID, testAppID, t0.UnixMilli(), t0.Add(10*time.Minute).UnixMilli())
+		execSQL(t, s, `UPDATE wx_users SET unionid = 'u_kim' WHERE id = ?`, u.ID)
+		if _, err := s.CheckToken(ctx, ns.TokenHash, t0); err != nil {
+			t.Fatal(err)
+		}
+
+		must(t, s.DeleteWxUser(ctx, u.ID, "user", "198.51.100.1"))
+
+		got, err := s.WxUserByID(ctx, u.ID)
+		must(t, err)
+		if got.DeletedAt.IsZero() || got.Profile != (db.Profile{}) || got.Phone != "" || got.PhoneCountryCode != "" ||
+			got.SessionKey != "" || got.PrevSessionKey != "" || got.UnionID != "" || got.OpenID != "o_kim" {
+			t.Fatalf("not erased: %+v", got)
+		}
+		if _, err := s.CheckToken(ctx, ns.TokenHash, t0); !errors.Is(err, db.ErrNotFound) {
+			t.Fatalf("session of deleted user alive: %v", err)
+		}
+		for q, want := range map[string]int64{
+			`SELECT COUNT(*) FROM bindings WHERE wx_user_id = ?`:                                               0,
+			`SELECT COUNT(*) FROM bind_tickets WHERE wx_user_id = ?`:                                           0,
+			`SELECT COUNT(*) FROM sessions WHERE wx_user_id = ? AND revoked_at IS NULL`:                        0,
+			`SELECT COUNT(*) FROM revocations r JOIN sessions s ON s.id = r.session_id WHERE s.wx_user_id = ?`: 1,
+		} {
+			if n := queryInt(t, s, q, u.ID); n != want {
+				t.Errorf("%s: %d, want %d", q, n, want)
+			}
+		}
+		var actorType, actorID, action, target, ip string
+		must(t, s.Writer().QueryRow(s.Rebind(`SELECT actor_type, actor_id, action, target, ip FROM audit_events
+			WHERE action = 'user.delete'`)).Scan(&actorType, &actorID, &action, &target, &ip))
+		if actorType != "user" || target == "" || ip != "198.51.100.1" {
+			t.Fatalf("tombstone: %s %s %s %s %s", actorType, actorID, action, target, ip)
+		}
+
+		if err := s.DeleteWxUser(ctx, u.ID, "user", ""); !errors.Is(err, db.ErrNotFound) {
+			t.Fatalf("second delete: %v", err)
+		}
+		if _, err := s.UpdateProfile(ctx, u.ID, db.Profile{NickName: "x"}); !errors.Is(err, db.ErrNotFound) {
+			t.Fatalf("profile of deleted user: %v", err)
+		}
+		if err := s.SetPhone(ctx, u.ID, "1", "86"); !errors.Is(err, db.ErrNotFound) {
+			t.Fatalf("phone of deleted user: %v", err)
+		}
+
+		// Logging in again brings the same row back, empty, unbound.
+		again, sess, _ := login(t, s, "o_kim", "new-key", t0.Add(time.Hour))
+		if again.ID != u.ID || !again.DeletedAt.IsZero() || again.NickName != "" || sess.AccountID != 0 ||
+			again.SessionKey != "new-key" {
+			t.Fatalf("login after delete: %+v %+v", again, sess)
+		}
+	})
+}
+
+func TestProfilePhoneAvatarAudit(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, s *db.Store) {
+		ctx := context.Background()
+		u, _, _ := login(t, s, "o_lee", "k", t0)
+		p := db.Profile{NickName: "李雷 🙂", AvatarURL: "https://thirdwx.qlogo.cn/a", Gender: 1,
+			Province: "Guangdong", City: "Shenzhen", Country: "China", Language: "zh_CN"}
+		got, err := s.UpdateProfile(ctx, u.ID, p)
+		if err != nil || got.Profile != p || got.SessionKey != "k" {
+			t.Fatalf("update profile: %+v %v", got, err)
+		}
+		must(t, s.SetPhone(ctx, u.ID, "13800000000", "86"))
+		got, _ = s.WxUserByID(ctx, u.ID)
+		if got.Phone != "13800000000" || got.PhoneCountryCode != "86" || got.Profile != p {
+			t.Fatalf("read back: %+v", got)
+		}
+		if _, err := s.UpdateProfile(ctx, 424242, p); !errors.Is(err, db.ErrNotFound) {
+			t.Fatalf("profile of unknown user: %v", err)
+		}
+
+		img := []byte{0xff, 0xd8, 0xff, 0x00, 0x01}
+		must(t, s.PutAvatar(ctx, "abc123", "image/jpeg", img))
+		must(t, s.PutAvatar(ctx, "abc123", "image/jpeg", img)) // idempotent
+		ct, data, err := s.Avatar(ctx, "abc123")
+		if err != nil || ct != "image/jpeg" || string(data) != string(img) {
+			t.Fatalf("avatar: %q %v %v", ct, data, err)
+		}
+		if _, _, err := s.Avatar(ctx, "nope"); !errors.Is(err, db.ErrNotFound) {
+			t.Fatalf("missing avatar: %v", err)
+		}
+
+		must(t, s.AddAudit(ctx, db.AuditEvent{ActorType: "operator", ActorID: "1", Action: "session.revoke",
+			Target: "session:9", IP: "::1", Detail: "reason"}))
+		if n := queryInt(t, s, `SELECT COUNT(*) FROM audit_events WHERE action = 'session.revoke' AND at > 0`); n != 1 {
+			t.Fatalf("audit rows: %d", n)
+		}
+
+		if _, err := s.AccountByID(ctx, 1234); !errors.Is(err, db.ErrNotFound) {
+			t.Fatalf("unknown account: %v", err)
+		}
+	})
+}
+
+func TestConflictIsMapped(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, s *db.Store) {
+		ns := newSession(t0)
+		in := db.LoginInput{AppID: testAppID, OpenID: "o_nan", SessionKey: "k", Session: ns}
+		_, _, err := s.Login(context.Background(), in)
+		must(t, err)
+		// The same token hash twice violates sessions.token_hash's unique index.
+		_, _, err = s.Login(context.Background(), in)
+		if !errors.Is(err, db.ErrConflict) || errors.Is(err, db.ErrNotFound) {
+			t.Fatalf("duplicate token hash: %v", err)
+		}
+	})
+}
+
+func TestCleanup(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, s *db.Store) {
+		ctx := context.Background()
+		now := t0.Add(1000 * time.Hour)
+		old := now.Add(-48 * time.Hour)
+
+		// live: logged in an hour ago. idle: idle end passed. revokedOld: revoked 2 days
+		// ago. revokedNew: revoked an hour ago (kept for the console and late followers).
+		_, live, _ := login(t, s, "o_m1", "k", now.Add(-time.Hour))
+		_, idle, _ := login(t, s, "o_m2", "k", t0) // t0 + 720h idle end < now
+		_, revokedOld, rn := login(t, s, "o_m3", "k", now.Add(-72*time.Hour))
+		_, revokedNew, _ := login(t, s, "o_m4", "k", now.Add(-2*time.Hour))
+		if _, err := s.RotateRefresh(ctx, rn.RefreshHash, newSession(now.Add(-72*time.Hour))); err != nil {
+			t.Fatal(err) // leaves one refresh_tokens row for revokedOld
+		}
+		execSQL(t, s, `UPDATE sessions SET revoked_at = ?, revoked_by = 'user' WHERE id = ?`, old.UnixMilli(), revokedOld.ID)
+		execSQL(t, s, `UPDATE sessions SET revoked_at = ?, revoked_by = 'user' WHERE id = ?`, now.Add(-time.Hour).UnixMilli(), revokedNew.ID)
+		execSQL(t, s, `DELETE FROM revocations`)
+		execSQL(t, s, `INSERT INTO revocations (session_id, at) VALUES (?, ?), (?, ?)`,
+			revokedOld.ID, old.UnixMilli(), revokedNew.ID, now.Add(-time.Hour).UnixMilli())
+		u, _, _ := login(t, s, "o_m5", "k", now)
+		execSQL(t, s, `INSERT INTO bind_tickets (hash, wx_user_id, appid, created_at, expires_at) VALUES (?, ?, ?, ?, ?), (?, ?, ?, ?, ?)`,
+			tokenHash(), u.ID, testAppID, old.UnixMilli(), old.Add(10*time.Minute).UnixMilli(),
+			tokenHash(), u.ID, testAppID, now.UnixMilli(), now.Add(10*time.Minute).UnixMilli())
+		execSQL(t, s, `INSERT INTO login_attempts (at, username, ip) VALUES (?, 'a', ''), (?, 'a', '')`,
+			old.UnixMilli(), now.Add(-time.Minute).UnixMilli())
+		var op int64
+		must(t, s.Writer().QueryRow(s.Rebind(`INSERT INTO operators (username, password_hash, role, created_at, updated_at)
+			VALUES ('admin', 'x', 'admin', 0, 0) RETURNING id`)).Scan(&op))
+		execSQL(t, s, `INSERT INTO operator_sessions (hash, operator_id, created_at, last_seen_at, expires_at)
+			VALUES (?, ?, 0, 0, ?), (?, ?, 0, 0, ?)`, tokenHash(), op, old.UnixMilli(), tokenHash(), op, now.Add(time.Hour).UnixMilli())
+		must(t, s.AddAudit(ctx, db.AuditEvent{At: now.Add(-400 * 24 * time.Hour), ActorType: "system", Action: "old"}))
+		must(t, s.AddAudit(ctx, db.AuditEvent{At: now, ActorType: "system", Action: "new"}))
+
+		r, err := s.Cleanup(ctx, now, 365*24*time.Hour)
+		must(t, err)
+		want := db.CleanupReport{Sessions: 2, RefreshTokens: 1, Revocations: 1, Tickets: 1, Attempts: 1,
+			OperatorSessions: 1, Audit: 1}
+		if r != want {
+			t.Fatalf("cleanup report %+v, want %+v", r, want)
+		}
+		for _, id := range []int64{live.ID, revokedNew.ID} {
+			if queryInt(t, s, `SELECT COUNT(*) FROM sessions WHERE id = ?`, id) != 1 {
+				t.Errorf("session %d purged", id)
+			}
+		}
+		for _, id := range []int64{idle.ID, revokedOld.ID} {
+			if queryInt(t, s, `SELECT COUNT(*) FROM sessions WHERE id = ?`, id) != 0 {
+				t.Errorf("session %d kept", id)
+			}
+		}
+		// Zero retention keeps the audit log; a second run finds nothing.
+		r, err = s.Cleanup(ctx, now, 0)
+		if err != nil || r != (db.CleanupReport{}) {
+			t.Fatalf("second cleanup: %+v %v", r, err)
+		}
+	})
+}
+
+// TestFeedGapIsRevisited: on PostgreSQL a feed id can become visible after a higher one
+// (ids are taken at insert, rows appear at commit). The follower must not skip it.
+func TestFeedGapIsRevisited(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, s *db.Store) {
+		ctx := context.Background()
+		_, a, na := login(t, s, "o_pat", "k", t0)
+		_, b, nb := login(t, s, "o_quin", "k", t0)
+		for _, h := range [][]byte{na.TokenHash, nb.TokenHash} {
+			if _, err := s.CheckToken(ctx, h, t0); err != nil {
+				t.Fatal(err)
+			}
+		}
+		f := db.NewFollower(100)
+		execSQL(t, s, `INSERT INTO revocations (id, session_id, at) VALUES (?, ?, ?)`, 102, b.ID, t0.UnixMilli())
+		must(t, s.PollRevocations(ctx, f))
+		if s.CacheLen() != 1 || f.Gaps() != 1 {
+			t.Fatalf("after id 102: cache %d, gaps %d", s.CacheLen(), f.Gaps())
+		}
+		// id 101 commits late.
+		execSQL(t, s, `INSERT INTO revocations (id, session_id, at) VALUES (?, ?, ?)`, 101, a.ID, t0.UnixMilli())
+		must(t, s.PollRevocations(ctx, f))
+		if s.CacheLen() != 0 || f.Gaps() != 0 {
+			t.Fatalf("late id 101 missed: cache %d, gaps %d", s.CacheLen(), f.Gaps())
+		}
+	})
+}
+
+func TestTokenCacheIsBounded(t *testing.T) {
+	ctx := context.Background()
+	s, err := db.Open(ctx, dbtest.SQLiteURL(t), db.Options{Keys: dbtest.Keys(t), CacheSize: 128})
+	must(t, err)
+	defer s.Close()
+	must(t, s.Migrate(ctx))
+	var hashes [][]byte
+	for i := range 300 {
+		_, _, ns := login(t, s, openid(i), "k", t0)
+		hashes = append(hashes, ns.TokenHash)
+	}
+	for _, h := range hashes {
+		if _, err := s.CheckToken(ctx, h, t0); err != nil {
+			t.Fatal(err)
+		}
+		_, _ = s.CheckToken(ctx, tokenHash(), t0) // negative entries count too
+	}
+	if n := s.CacheLen(); n == 0 || n > 128 {
+		t.Fatalf("cache holds %d entries, bound 128", n)
+	}
+	// Evicted entries are read again, not lost.
+	for _, h := range hashes {
+		if _, err := s.CheckToken(ctx, h, t0); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

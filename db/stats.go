@@ -1,0 +1,32 @@
+package db
+
+import (
+	"context"
+	"time"
+)
+
+// DayStats are one day's counters (UTC day) for the console's overview.
+type DayStats struct {
+	Day                     string // YYYY-MM-DD, UTC
+	Logins, Binds, NewUsers int64
+}
+
+// DailyStats returns the counters of the days from since to until (inclusive, UTC),
+// oldest first; days without activity are absent.
+func (s *Store) DailyStats(ctx context.Context, since, until time.Time) ([]DayStats, error) {
+	rows, err := s.rows(ctx, s.r, `SELECT day, SUM(logins), SUM(binds), SUM(new_users) FROM daily_stats
+		WHERE day >= ? AND day <= ? GROUP BY day ORDER BY day`, statDay(since), statDay(until))
+	if err != nil {
+		return nil, wrap("daily stats", err)
+	}
+	defer rows.Close()
+	var out []DayStats
+	for rows.Next() {
+		var d DayStats
+		if err := rows.Scan(&d.Day, &d.Logins, &d.Binds, &d.NewUsers); err != nil {
+			return nil, wrap("daily stats", err)
+		}
+		out = append(out, d)
+	}
+	return out, wrap("daily stats", rows.Err())
+}

@@ -1,0 +1,386 @@
+// Package db is miniauth's store: sqlx over PostgreSQL (lib/pq) or an embedded SQLite
+// database (modernc), with per-dialect migrations, the key ring that seals WeChat
+// session_keys, and the in-process session cache that follows the revocations feed.
+//
+// Each query is written once with ? placeholders inside the method that runs it, rebound
+// for the dialect and prepared once per pool; where the SQL must differ both versions sit
+// side by side with a Postgres/SQLite suffix. Every time is stored as unix milliseconds in
+// a BIGINT column (NULL for "never").
+//
+// Decisions worth knowing:
+//   - SQLite runs one writer connection (immediate transactions) beside a read-only pool;
+//     PostgreSQL uses one pool for both.
+//   - Every insert into revocations notifies channel "miniauth_revocations" through a
+//     statement trigger, so any writer (API, console, CLI) wakes every follower in the
+//     inserting transaction. Followers also poll every second, and look again for ids
+//     they skipped, since a PostgreSQL id can become visible after a higher one.
+//   - daily_stats rows are keyed by UTC day and a shard: PostgreSQL logins pick one of 16
+//     shards so they do not queue on one row lock; readers sum them (DailyStats).
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	_ "github.com/lib/pq"  // registers the "postgres" driver
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+func init() {
+	// modernc registers itself as "sqlite", which sqlx does not know; without this its
+	// Rebind would leave ? alone only by accident.
+	sqlx.BindDriver("sqlite", sqlx.QUESTION)
+}
+
+// Dialect names, as returned by Store.Dialect.
+const (
+	DialectPostgres = "postgres"
+	DialectSQLite   = "sqlite"
+)
+
+// DefaultCacheSize is the number of token hashes the session cache holds when
+// Options.CacheSize is zero.
+const DefaultCacheSize = 100000
+
+// sqliteReaders is the size of the SQLite reader pool beside its single writer.
+const sqliteReaders = 4
+
+// Options configures a Store.
+type Options struct {
+	// Keys seals and opens WeChat session_keys. Required.
+	Keys *Keyring
+	// Logger receives background errors (revocation feed, last-seen flush). Default: discard.
+	Logger *slog.Logger
+	// CacheSize bounds the token cache (entries). Zero means DefaultCacheSize.
+	CacheSize int
+}
+
+// Store is the database behind miniauth. It is safe for concurrent use.
+type Store struct {
+	dialect string
+	pgURL   string   // the connection string, for the LISTEN connection
+	w       *sqlx.DB // writes (and, on PostgreSQL, reads too)
+	r       *sqlx.DB // reads; the same pool as w on PostgreSQL
+	keys    *Keyring
+	log     *slog.Logger
+	cache   *tokenCache
+	rebinds sync.Map // query with ? -> query with $n (PostgreSQL only)
+	wStmts  sync.Map // query -> *sqlx.Stmt prepared on w
+	rStmts  sync.Map // query -> *sqlx.Stmt prepared on r (SQLite; on PostgreSQL r is w)
+	pending sync.Map // queries met first inside a transaction, to prepare on w
+}
+
+// Open connects to the database named by url: postgres:// or postgresql:// for
+// PostgreSQL, sqlite:PATH or a plain path for SQLite (the parent directory is created).
+// It does not migrate; call Migrate.
+func Open(ctx context.Context, url string, opts Options) (*Store, error) {
+	if opts.Keys == nil {
+		return nil, errors.New("db: open: Options.Keys is required")
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if opts.CacheSize <= 0 {
+		opts.CacheSize = DefaultCacheSize
+	}
+	s := &Store{keys: opts.Keys, log: opts.Logger, cache: newTokenCache(opts.CacheSize)}
+	var err error
+	if strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://") {
+		err = s.openPostgres(ctx, url)
+	} else {
+		err = s.openSQLite(ctx, url)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Store) openPostgres(ctx context.Context, raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("db: open: parse PostgreSQL URL: %w", err)
+	}
+	q := u.Query()
+	if !q.Has("binary_parameters") {
+		// Lets lib/pq send parameters without a separate prepare round trip.
+		q.Set("binary_parameters", "yes")
+		u.RawQuery = q.Encode()
+	}
+	s.dialect, s.pgURL = DialectPostgres, u.String()
+	d, err := sqlx.Open("postgres", s.pgURL)
+	if err != nil {
+		return fmt.Errorf("db: open PostgreSQL: %w", err)
+	}
+	n := max(8, 4*runtime.GOMAXPROCS(0))
+	d.SetMaxOpenConns(n)
+	d.SetMaxIdleConns(n)
+	d.SetConnMaxIdleTime(5 * time.Minute)
+	if err := d.PingContext(ctx); err != nil {
+		d.Close()
+		return fmt.Errorf("db: open PostgreSQL %s: %w", u.Redacted(), err)
+	}
+	s.w, s.r = d, d
+	return nil
+}
+
+// sqliteFile returns the file named by an SQLite database URL.
+func sqliteFile(raw string) string {
+	p := strings.TrimPrefix(raw, "sqlite:")
+	if i := strings.IndexByte(p, '?'); i >= 0 {
+		p = p[:i]
+	}
+	return strings.TrimPrefix(p, "//")
+}
+
+func (s *Store) openSQLite(ctx context.Context, raw string) error {
+	path := sqliteFile(raw)
+	if path == "" {
+		return errors.New("db: open SQLite: empty path")
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("db: open SQLite: create directory: %w", err)
+	}
+	// Created here, not by SQLite, to get mode 0600: the file holds phone numbers and
+	// sealed session keys (SQLite gives the -wal and -shm files the same mode).
+	if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+		f.Close()
+	} else if !errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("db: open SQLite %s: %w", path, err)
+	}
+	s.dialect = DialectSQLite
+	// One writer connection: SQLite has one writer anyway, and queuing in Go is cheaper
+	// than busy-waiting in SQLite. Immediate transactions take the write lock at BEGIN,
+	// so a transaction never fails half-way to upgrade its lock.
+	w, err := sqlx.Open("sqlite", path+"?_busy_timeout=5000&_journal_mode=WAL&_synchronous=NORMAL&_foreign_keys=1&_txlock=immediate")
+	if err != nil {
+		return fmt.Errorf("db: open SQLite %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return fmt.Errorf("db: open SQLite %s: %w", path, err)
+	}
+	r, err := sqlx.Open("sqlite", path+"?_busy_timeout=5000&_foreign_keys=1&_query_only=1")
+	if err != nil {
+		w.Close()
+		return fmt.Errorf("db: open SQLite %s: %w", path, err)
+	}
+	r.SetMaxOpenConns(sqliteReaders)
+	r.SetMaxIdleConns(sqliteReaders)
+	r.SetConnMaxLifetime(0)
+	r.SetConnMaxIdleTime(0)
+	if err := r.PingContext(ctx); err != nil {
+		w.Close()
+		r.Close()
+		return fmt.Errorf("db: open SQLite %s: %w", path, err)
+	}
+	s.w, s.r = w, r
+	return nil
+}
+
+// Dialect returns "postgres" or "sqlite".
+func (s *Store) Dialect() string { return s.dialect }
+
+// Ping checks that the database answers a query (readiness probe). It uses the reader
+// pool, so a long write transaction on SQLite does not make the instance look down.
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	if err := s.r.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
+		return fmt.Errorf("db: ping: %w", err)
+	}
+	return nil
+}
+
+// Close closes the connection pools.
+func (s *Store) Close() error {
+	for _, m := range []*sync.Map{&s.wStmts, &s.rStmts} {
+		m.Range(func(_, v any) bool {
+			v.(*sqlx.Stmt).Close()
+			return true
+		})
+	}
+	err := s.w.Close()
+	if s.r != s.w {
+		err = errors.Join(err, s.r.Close())
+	}
+	return err
+}
+
+// q rebinds a query written with ? for the dialect; the result is cached per query.
+func (s *Store) q(query string) string {
+	if s.dialect != DialectPostgres {
+		return query
+	}
+	if v, ok := s.rebinds.Load(query); ok {
+		return v.(string)
+	}
+	r := sqlx.Rebind(sqlx.DOLLAR, query)
+	s.rebinds.Store(query, r)
+	return r
+}
+
+// runner is where a statement runs: the writer or reader pool (*sqlx.DB) or a write
+// transaction (*sqlx.Tx).
+type runner interface {
+	sqlx.ExecerContext
+	sqlx.QueryerContext
+}
+
+// stmt returns a prepared statement for query (written with ?) on r. Statements are
+// prepared once per pool and reused, inside a transaction through Tx.Stmt, which finds
+// the connection's copy: parsing costs SQLite a quarter of a login, and PostgreSQL plans
+// an unprepared statement on every execution.
+func (s *Store) stmt(ctx context.Context, r runner, query string) (*sqlx.Stmt, error) {
+	var pool *sqlx.DB
+	tx, inTx := r.(*sqlx.Tx)
+	if inTx {
+		pool = s.w
+	} else {
+		pool = r.(*sqlx.DB)
+	}
+	cache := &s.rStmts
+	if pool == s.w {
+		cache = &s.wStmts
+	}
+	if v, ok := cache.Load(query); ok {
+		if inTx {
+			return tx.StmtxContext(ctx, v.(*sqlx.Stmt)), nil
+		}
+		return v.(*sqlx.Stmt), nil
+	}
+	if inTx {
+		// Preparing on the pool would wait for the writer's only connection, which this
+		// transaction holds: prepare for this transaction now, for the pool before the
+		// next transaction begins.
+		s.pending.Store(query, struct{}{})
+		return tx.PreparexContext(ctx, s.q(query))
+	}
+	return s.prepare(ctx, pool, cache, query)
+}
+
+// prepare prepares query on pool and caches it.
+func (s *Store) prepare(ctx context.Context, pool *sqlx.DB, cache *sync.Map, query string) (*sqlx.Stmt, error) {
+	p, err := pool.PreparexContext(ctx, s.q(query))
+	if err != nil {
+		return nil, err
+	}
+	if v, loaded := cache.LoadOrStore(query, p); loaded {
+		p.Close()
+		return v.(*sqlx.Stmt), nil
+	}
+	return p, nil
+}
+
+// preparePending prepares on the writer the statements first met inside a transaction.
+func (s *Store) preparePending(ctx context.Context) {
+	s.pending.Range(func(k, _ any) bool {
+		s.pending.Delete(k)
+		if _, err := s.prepare(ctx, s.w, &s.wStmts, k.(string)); err != nil {
+			return false // prepared again on next use
+		}
+		return true
+	})
+}
+
+// exec runs a statement written with ? on r.
+func (s *Store) exec(ctx context.Context, r runner, query string, args ...any) (sql.Result, error) {
+	st, err := s.stmt(ctx, r, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
+}
+
+// scanner is a single result row.
+type scanner interface{ Scan(dest ...any) error }
+
+// errRow is a row that could not be queried.
+type errRow struct{ err error }
+
+// Scan returns the query error.
+func (r errRow) Scan(...any) error { return r.err }
+
+// row runs a query written with ? on r and returns its single row.
+func (s *Store) row(ctx context.Context, r runner, query string, args ...any) scanner {
+	st, err := s.stmt(ctx, r, query)
+	if err != nil {
+		return errRow{err}
+	}
+	return st.QueryRowxContext(ctx, args...)
+}
+
+// rows runs a query written with ? on r.
+func (s *Store) rows(ctx context.Context, r runner, query string, args ...any) (*sqlx.Rows, error) {
+	st, err := s.stmt(ctx, r, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryxContext(ctx, args...)
+}
+
+// tx runs fn in one write transaction (immediate on SQLite) and commits it when fn
+// returns nil. The error is returned with op as context.
+func (s *Store) tx(ctx context.Context, op string, fn func(tx *sqlx.Tx) error) error {
+	s.preparePending(ctx)
+	tx, err := s.w.BeginTxx(ctx, nil)
+	if err != nil {
+		return wrap(op, err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return wrap(op, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return wrap(op, err)
+	}
+	return nil
+}
+
+// ms is a time as stored: unix milliseconds, or NULL for the zero time.
+func ms(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UnixMilli()
+}
+
+// msTime scans a unix-milliseconds column (NULL = zero time) into a time.Time.
+type msTime struct{ t *time.Time }
+
+// Scan implements sql.Scanner.
+func (m msTime) Scan(v any) error {
+	switch x := v.(type) {
+	case nil:
+		*m.t = time.Time{}
+	case int64:
+		*m.t = time.UnixMilli(x)
+	default:
+		return fmt.Errorf("db: scan time: unexpected %T", v)
+	}
+	return nil
+}
+
+// nullString stores an empty string as NULL (unionid: absent, not "").
+func nullString(v string) any {
+	if v == "" {
+		return nil
+	}
+	return v
+}

@@ -1,0 +1,157 @@
+package db
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// WxUser is one WeChat user of one mini-program (appid + openid). Session keys are
+// plaintext here; the store seals them on write and opens them on read.
+type WxUser struct {
+	ID                  int64
+	AppID, OpenID       string
+	UnionID             string
+	SessionKey          string
+	PrevSessionKey      string // the key replaced at SessionKeyRotatedAt, for late payloads
+	SessionKeyRotatedAt time.Time
+	Profile
+	Phone, PhoneCountryCode string
+	CreatedAt, LastLoginAt  time.Time
+	Disabled                bool
+	DeletedAt               time.Time // zero: not deleted
+}
+
+// Profile is what the user shows of themselves, as the mini-program sends it.
+type Profile struct {
+	NickName, AvatarURL string
+	Gender              int // 0 unknown, 1 male, 2 female
+	Province, City      string
+	Country, Language   string
+}
+
+// wxUserColumns is the column list scanWxUser reads, in order.
+const wxUserColumns = `id, appid, openid, COALESCE(unionid, ''), session_key, prev_session_key,
+	session_key_rotated_at, nickname, avatar_url, gender, province, city, country, language,
+	phone, phone_country_code, created_at, last_login_at, disabled, deleted_at`
+
+// scanWxUser reads a row of wxUserColumns and opens the sealed session keys.
+func (s *Store) scanWxUser(r scanner) (WxUser, error) {
+	var u WxUser
+	var key, prev string
+	err := r.Scan(&u.ID, &u.AppID, &u.OpenID, &u.UnionID, &key, &prev,
+		msTime{&u.SessionKeyRotatedAt}, &u.NickName, &u.AvatarURL, &u.Gender, &u.Province,
+		&u.City, &u.Country, &u.Language, &u.Phone, &u.PhoneCountryCode,
+		msTime{&u.CreatedAt}, msTime{&u.LastLoginAt}, &u.Disabled, msTime{&u.DeletedAt})
+	if err != nil {
+		return WxUser{}, err
+	}
+	if u.SessionKey, err = s.openKey(key); err != nil {
+		return WxUser{}, fmt.Errorf("wx user %d session_key: %w", u.ID, err)
+	}
+	if u.PrevSessionKey, err = s.openKey(prev); err != nil {
+		return WxUser{}, fmt.Errorf("wx user %d previous session_key: %w", u.ID, err)
+	}
+	return u, nil
+}
+
+// sealKey seals a session_key for storage; the empty key stays empty.
+func (s *Store) sealKey(plain string) (string, error) {
+	if plain == "" {
+		return "", nil
+	}
+	return s.keys.Seal([]byte(plain))
+}
+
+// openKey opens a stored session_key; the empty value stays empty.
+func (s *Store) openKey(sealed string) (string, error) {
+	if sealed == "" {
+		return "", nil
+	}
+	b, err := s.keys.Open(sealed)
+	return string(b), err
+}
+
+// WxUserByID returns a WeChat user, deleted ones included (DeletedAt set); ErrNotFound if
+// there is no such row.
+func (s *Store) WxUserByID(ctx context.Context, id int64) (WxUser, error) {
+	u, err := s.scanWxUser(s.row(ctx, s.r, `SELECT `+wxUserColumns+` FROM wx_users WHERE id = ?`, id))
+	if err != nil {
+		return WxUser{}, wrap(fmt.Sprintf("wx user %d", id), err)
+	}
+	return u, nil
+}
+
+// UpdateProfile replaces the profile of a live (not deleted) user and returns the row.
+func (s *Store) UpdateProfile(ctx context.Context, id int64, p Profile) (WxUser, error) {
+	u, err := s.scanWxUser(s.row(ctx, s.w, `UPDATE wx_users SET nickname = ?, avatar_url = ?,
+		gender = ?, province = ?, city = ?, country = ?, language = ?
+		WHERE id = ? AND deleted_at IS NULL RETURNING `+wxUserColumns,
+		p.NickName, p.AvatarURL, p.Gender, p.Province, p.City, p.Country, p.Language, id))
+	if err != nil {
+		return WxUser{}, wrap(fmt.Sprintf("update profile of wx user %d", id), err)
+	}
+	return u, nil
+}
+
+// SetPhone stores the verified phone number of a live user.
+func (s *Store) SetPhone(ctx context.Context, id int64, phone, countryCode string) error {
+	res, err := s.exec(ctx, s.w, `UPDATE wx_users SET phone = ?, phone_country_code = ?
+		WHERE id = ? AND deleted_at IS NULL`, phone, countryCode, id)
+	if err != nil {
+		return wrap(fmt.Sprintf("set phone of wx user %d", id), err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// DeleteWxUser cancels a user's account in one transaction: every session is revoked (and
+// fed to the revocations feed), the binding and pending bind tickets are removed, profile,
+// phone, unionid and session keys are erased, deleted_at is set, and a "user.delete" audit
+// event stays behind as the tombstone. appid and openid are kept so that the user's next
+// login finds the same row (and starts over with an empty profile). actor is "user" when
+// the user asked, or "<type>:<id>" (e.g. "operator:7").
+func (s *Store) DeleteWxUser(ctx context.Context, id int64, actor, ip string) error {
+	now := time.Now()
+	var ids []int64
+	err := s.tx(ctx, fmt.Sprintf("delete wx user %d", id), func(tx *sqlx.Tx) error {
+		res, err := s.exec(ctx, tx, `UPDATE wx_users SET unionid = NULL, session_key = '',
+			prev_session_key = '', session_key_rotated_at = NULL, nickname = '', avatar_url = '',
+			gender = 0, province = '', city = '', country = '', language = '', phone = '',
+			phone_country_code = '', deleted_at = ?
+			WHERE id = ? AND deleted_at IS NULL`, now.UnixMilli(), id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrNotFound
+		}
+		if ids, err = s.revokeWhere(ctx, tx, now, "user.delete", `wx_user_id = ?`, id); err != nil {
+			return err
+		}
+		var account int64
+		err = s.row(ctx, tx, `DELETE FROM bindings WHERE wx_user_id = ? RETURNING account_id`, id).Scan(&account)
+		if err != nil && mapErr(err) != ErrNotFound {
+			return err
+		}
+		if _, err := s.exec(ctx, tx, `DELETE FROM bind_tickets WHERE wx_user_id = ?`, id); err != nil {
+			return err
+		}
+		detail := fmt.Sprintf("sessions revoked: %d", len(ids))
+		if account != 0 {
+			detail += fmt.Sprintf("; binding to account %d removed", account)
+		}
+		actorType, actorID := splitActor(actor, id)
+		return s.addAudit(ctx, tx, AuditEvent{At: now, ActorType: actorType, ActorID: actorID,
+			Action: "user.delete", Target: fmt.Sprintf("wx_user:%d", id), IP: ip, Detail: detail})
+	})
+	if err != nil {
+		return err
+	}
+	s.cache.dropSessions(ids)
+	return nil
+}
