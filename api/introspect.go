@@ -1,0 +1,79 @@
+package api
+
+import (
+	"crypto/subtle"
+	"errors"
+
+	"github.com/gofiber/fiber/v2"
+
+	"miniauth/db"
+)
+
+// introspectRequest is the body of POST /internal/introspect.
+type introspectRequest struct {
+	Token string `json:"token"`
+}
+
+// introspectResponse tells the platform's own backend who a token belongs to. It is the one
+// answer that carries an openid, for calls such as WeChat Pay that need it.
+type introspectResponse struct {
+	Active    bool         `json:"active"`
+	SessionID int64        `json:"session_id,omitempty"`
+	UserID    int64        `json:"user_id,omitempty"`
+	OpenID    string       `json:"openid,omitempty"`
+	UnionID   string       `json:"unionid,omitempty"`
+	Account   *accountView `json:"account"`
+	ExpiresIn int64        `json:"expires_in,omitempty"`
+}
+
+// introspect answers a service holding one of MINIAUTH_SERVICE_KEYS as a Bearer token.
+func (h *Handler) introspect(c *fiber.Ctx) error {
+	if !h.serviceKeyOK(bearerToken(c)) {
+		if len(h.cfg.ServiceKeys) == 0 {
+			return newError(fiber.StatusForbidden, "forbidden", "introspection is off: set MINIAUTH_SERVICE_KEYS")
+		}
+		return unauthorized("a service key is required: Authorization: Bearer <service key>")
+	}
+	var req introspectRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	hash := hashToken(req.Token)
+	if hash == nil {
+		return c.JSON(introspectResponse{})
+	}
+	now := h.now()
+	s, err := h.store.CheckToken(c.UserContext(), hash, now)
+	if errors.Is(err, db.ErrNotFound) {
+		return c.JSON(introspectResponse{})
+	}
+	if err != nil {
+		return storeUnavailable(err)
+	}
+	u, err := h.store.WxUserByID(c.UserContext(), s.WxUserID)
+	if errors.Is(err, db.ErrNotFound) || err == nil && !u.DeletedAt.IsZero() {
+		return c.JSON(introspectResponse{})
+	}
+	if err != nil {
+		return storeUnavailable(err)
+	}
+	resp := introspectResponse{Active: true, SessionID: s.ID, UserID: u.ID, OpenID: u.OpenID,
+		UnionID: u.UnionID, ExpiresIn: seconds(s.AccessExpiresAt.Sub(now))}
+	if s.AccountID != 0 {
+		if resp.Account, err = h.accountView(c, s.AccountID); err != nil {
+			return err
+		}
+	}
+	return c.JSON(resp)
+}
+
+func (h *Handler) serviceKeyOK(key string) bool {
+	if key == "" {
+		return false
+	}
+	ok := 0
+	for _, k := range h.cfg.ServiceKeys {
+		ok |= subtle.ConstantTimeCompare([]byte(k), []byte(key))
+	}
+	return ok == 1
+}

@@ -1,0 +1,114 @@
+// Package api serves the mini-program JSON API under /api, the public probes, avatars, and
+// the internal endpoints (metrics, token introspection).
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/netip"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/limiter"
+	"golang.org/x/sync/singleflight"
+
+	"miniauth/api/wechat"
+	"miniauth/db"
+)
+
+// WeChat is what the API needs from WeChat's server API; *wechat.Client implements it.
+type WeChat interface {
+	AppID() string
+	Code2Session(ctx context.Context, code string) (wechat.Session, error)
+	PhoneNumber(ctx context.Context, code, openid string) (wechat.Phone, error)
+}
+
+// Config holds the API's settings.
+type Config struct {
+	AccessTTL      time.Duration // life of an access token
+	SessionIdle    time.Duration // a session dies this long after its last refresh
+	SessionMax     time.Duration // and this long after its login, whatever happens
+	PublicURL      string        // scheme://host[:port] for absolute URLs; "" derives it from the request
+	TrustedProxies []netip.Prefix
+	LoginRatePerIP int      // per minute on /api/login and checkBind; 0 = off
+	ServiceKeys    []string // for /internal/introspect; empty = off
+	PhoneRate      int      // getPhoneNumber calls per user per minute; 0 = 5
+	Now            func() time.Time
+}
+
+// Handler serves the API from its dependencies.
+type Handler struct {
+	store   *db.Store
+	wx      WeChat
+	cfg     Config
+	log     *slog.Logger
+	metrics *Metrics
+	refresh singleflight.Group
+	phone   *userRate
+}
+
+// New builds the API handler.
+func New(store *db.Store, wx WeChat, cfg Config, log *slog.Logger, metrics *Metrics) *Handler {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.PhoneRate <= 0 {
+		cfg.PhoneRate = 5
+	}
+	if metrics == nil {
+		metrics = NewMetrics(nil)
+	}
+	return &Handler{store: store, wx: wx, cfg: cfg, log: log, metrics: metrics,
+		phone: newUserRate(cfg.PhoneRate, time.Minute)}
+}
+
+// Register mounts the public routes: /api, the probes and the avatar files.
+func (h *Handler) Register(app *fiber.App) {
+	app.Get("/healthz", h.healthz)
+	app.Get("/readyz", h.readyz)
+	app.Get(avatarPath+":name", h.avatarGet)
+
+	r := app.Group("/api", h.metrics.middleware)
+	perIP := h.loginLimiter()
+	r.Post("/login", perIP, h.login)
+	r.Get("/checklogin", h.checkLogin)
+	r.Post("/checklogin", h.checkLogin)
+	r.Get("/user/info", h.userInfo)
+	r.Post("/user/profile", h.userProfile)
+	r.Post("/user/avatar", h.userAvatar)
+	r.Post("/user/phone", h.userPhone)
+	r.Post("/user/delete", h.userDelete)
+	r.Post("/token/refresh", h.tokenRefresh)
+	r.Post("/logout", h.logout)
+	// Unknown paths and methods under /api reach ErrorHandler as Fiber's 404/405, which
+	// answers them in the API's JSON shape.
+}
+
+// RegisterInternal mounts the internal routes: /metrics and /internal/introspect.
+func (h *Handler) RegisterInternal(app *fiber.App) {
+	app.Get("/metrics", h.metrics.handler())
+	app.Post("/internal/introspect", h.introspect)
+}
+
+// loginLimiter is the per-IP limit on code exchanges; a NAT may carry many users, so the
+// default is generous. It is per process: a cluster multiplies it by its instances.
+func (h *Handler) loginLimiter() fiber.Handler {
+	if h.cfg.LoginRatePerIP <= 0 {
+		return func(c *fiber.Ctx) error { return c.Next() }
+	}
+	return limiter.New(limiter.Config{
+		Max:        h.cfg.LoginRatePerIP,
+		Expiration: time.Minute,
+		KeyGenerator: func(c *fiber.Ctx) string {
+			return ClientIP(c, h.cfg.TrustedProxies)
+		},
+		LimitReached: func(c *fiber.Ctx) error {
+			return newError(fiber.StatusTooManyRequests, "rate_limited",
+				"too many logins from this address, retry in a minute")
+		},
+	})
+}
+
+func (h *Handler) now() time.Time { return h.cfg.Now() }
+
+func (h *Handler) clientIP(c *fiber.Ctx) string { return ClientIP(c, h.cfg.TrustedProxies) }

@@ -1,0 +1,107 @@
+package api
+
+import (
+	"errors"
+	"math"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"miniauth/db"
+)
+
+// tokenPair is the token part of every answer that starts or renews a session.
+type tokenPair struct {
+	Token            string `json:"token"`
+	ExpiresIn        int64  `json:"expires_in"`
+	RefreshToken     string `json:"refresh_token"`
+	RefreshExpiresIn int64  `json:"refresh_expires_in"`
+}
+
+// issuedSession is a new session's stored form and the raw tokens only the client gets.
+type issuedSession struct {
+	db.NewSession
+	pair tokenPair
+}
+
+// issue makes fresh tokens and the lifetimes of a session started or renewed now. maxAt is
+// the session's absolute end: zero for a new session (login + SessionMax).
+func (h *Handler) issue(c *fiber.Ctx, now, maxAt time.Time) issuedSession {
+	tok, tokHash := newToken()
+	ref, refHash := newToken()
+	if maxAt.IsZero() {
+		maxAt = now.Add(h.cfg.SessionMax)
+	}
+	idle := now.Add(h.cfg.SessionIdle)
+	refreshEnd := idle
+	if maxAt.Before(refreshEnd) {
+		refreshEnd = maxAt
+	}
+	access := now.Add(h.cfg.AccessTTL)
+	if access.After(refreshEnd) {
+		access = refreshEnd
+	}
+	return issuedSession{
+		NewSession: db.NewSession{
+			TokenHash: tokHash, RefreshHash: refHash,
+			IP: h.clientIP(c), UserAgent: truncate(c.Get(fiber.HeaderUserAgent), 256),
+			Now: now, AccessExpiresAt: access, IdleExpiresAt: idle, MaxExpiresAt: maxAt,
+		},
+		pair: tokenPair{
+			Token: tok, ExpiresIn: seconds(access.Sub(now)),
+			RefreshToken: ref, RefreshExpiresIn: seconds(refreshEnd.Sub(now)),
+		},
+	}
+}
+
+// seconds rounds a duration down to whole seconds, never below zero.
+func seconds(d time.Duration) int64 {
+	if d <= 0 {
+		return 0
+	}
+	return int64(math.Floor(d.Seconds()))
+}
+
+// authenticate resolves the Bearer token to its live session: 401 when there is none or it
+// is dead, 503 when the store cannot tell.
+func (h *Handler) authenticate(c *fiber.Ctx) (db.Session, error) {
+	tok := bearerToken(c)
+	if tok == "" {
+		return db.Session{}, unauthorized("missing token: send Authorization: Bearer <token>")
+	}
+	hash := hashToken(tok)
+	if hash == nil {
+		return db.Session{}, unauthorized("malformed token")
+	}
+	s, err := h.store.CheckToken(c.UserContext(), hash, h.now())
+	if errors.Is(err, db.ErrNotFound) {
+		return db.Session{}, unauthorized("token is invalid, expired or revoked: log in again")
+	}
+	if err != nil {
+		return db.Session{}, storeUnavailable(err)
+	}
+	return s, nil
+}
+
+// liveUser loads the session's WeChat user; a user erased meanwhile is a 401.
+func (h *Handler) liveUser(c *fiber.Ctx, s db.Session) (db.WxUser, error) {
+	u, err := h.store.WxUserByID(c.UserContext(), s.WxUserID)
+	if errors.Is(err, db.ErrNotFound) || (err == nil && !u.DeletedAt.IsZero()) {
+		return db.WxUser{}, unauthorized("this user no longer exists: log in again")
+	}
+	if err != nil {
+		return db.WxUser{}, storeUnavailable(err)
+	}
+	return u, nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	// cut on a rune boundary
+	for n > 0 && s[n]&0xC0 == 0x80 {
+		n--
+	}
+	return s[:n]
+}

@@ -1,0 +1,26 @@
+package api
+
+import (
+	"errors"
+
+	"github.com/gofiber/fiber/v2"
+
+	"miniauth/db"
+)
+
+// userDelete is account cancellation: every session ends, the binding goes, the profile is
+// erased; an audit tombstone remains.
+func (h *Handler) userDelete(c *fiber.Ctx) error {
+	s, err := h.authenticate(c)
+	if err != nil {
+		return err
+	}
+	err = h.store.DeleteWxUser(c.UserContext(), s.WxUserID, "user", h.clientIP(c))
+	if errors.Is(err, db.ErrNotFound) {
+		return unauthorized("this user no longer exists")
+	}
+	if err != nil {
+		return storeUnavailable(err)
+	}
+	return c.JSON(okResponse{OK: true})
+}

@@ -1,0 +1,56 @@
+package api
+
+import (
+	"strings"
+	"unicode/utf8"
+
+	"miniauth/db"
+)
+
+// userView is the `user` object of the API. It never carries an openid, unionid or
+// session_key, and the phone number is masked.
+type userView struct {
+	ID          int64  `json:"id"`
+	NickName    string `json:"nickName"`
+	AvatarURL   string `json:"avatarUrl"`
+	Gender      int    `json:"gender"`
+	Province    string `json:"province"`
+	City        string `json:"city"`
+	Country     string `json:"country"`
+	Language    string `json:"language"`
+	PhoneNumber string `json:"phoneNumber"`
+}
+
+// accountView is the `account` object: the platform account a WeChat user is bound to.
+type accountView struct {
+	ID       int64  `json:"id"`
+	Username string `json:"username"`
+	Name     string `json:"name"`
+}
+
+func newUserView(u db.WxUser) userView {
+	return userView{
+		ID: u.ID, NickName: u.NickName, AvatarURL: u.AvatarURL, Gender: u.Gender,
+		Province: u.Province, City: u.City, Country: u.Country, Language: u.Language,
+		PhoneNumber: MaskPhone(u.Phone),
+	}
+}
+
+// MaskPhone hides the middle of a phone number: 13812345678 → 138****5678. Short numbers
+// keep only their last two digits.
+func MaskPhone(p string) string {
+	if p == "" {
+		return ""
+	}
+	n := utf8.RuneCountInString(p)
+	switch {
+	case n >= 11:
+		r := []rune(p)
+		return string(r[:n-8]) + "****" + string(r[n-4:])
+	case n > 4:
+		r := []rune(p)
+		return strings.Repeat("*", n-2) + string(r[n-2:])
+	default:
+		return strings.Repeat("*", n)
+	}
+}
