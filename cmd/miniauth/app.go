@@ -1,0 +1,239 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/pprof"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+
+	"miniauth/api"
+	"miniauth/api/wechat"
+	"miniauth/api/wechat/wxsim"
+	"miniauth/db"
+)
+
+// SimAppID is the AppID of the simulated mini-program in simulator mode.
+const SimAppID = "wx5151515151515151"
+
+var timeNow = time.Now
+
+// server is a running miniauth: its two Fiber apps and what they share.
+type server struct {
+	cfg      Config
+	log      *slog.Logger
+	store    *db.Store
+	public   *fiber.App
+	internal *fiber.App
+	sim      *wxsim.Sim
+}
+
+// newFiber builds a Fiber app with the settings every listener shares.
+func newFiber(log *slog.Logger) *fiber.App {
+	app := fiber.New(fiber.Config{
+		AppName:               "miniauth",
+		ErrorHandler:          api.ErrorHandler(log, nil),
+		BodyLimit:             api.MaxAvatarBytes + 256<<10, // multipart overhead; JSON routes check 16 KB themselves
+		ReadTimeout:           15 * time.Second,
+		WriteTimeout:          15 * time.Second,
+		IdleTimeout:           120 * time.Second,
+		ReadBufferSize:        8 << 10,
+		DisableStartupMessage: true,
+	})
+	app.Use(recover.New())
+	return app
+}
+
+// buildServer wires a server whose public listener is ln.
+func buildServer(cfg Config, log *slog.Logger, store *db.Store, ln net.Listener) (*server, error) {
+	s := &server{cfg: cfg, log: log, store: store, public: newFiber(log), internal: newFiber(log)}
+	if log.Enabled(context.Background(), slog.LevelDebug) {
+		s.public.Use(accessLog(log, cfg.TrustedProxies))
+	}
+	s.public.Use(func(c *fiber.Ctx) error {
+		c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
+		return c.Next()
+	})
+
+	var wx *wechat.Client
+	if cfg.Simulated() {
+		secret := randomHex(16)
+		s.sim = wxsim.New(wxsim.Options{
+			Apps:        []wxsim.App{{AppID: SimAppID, Secret: secret}},
+			AllowPublic: cfg.WxsimPublic,
+			Logger:      log,
+		})
+		s.sim.Register(s.public.Group("/wxsim"))
+		base := "http://" + loopback(ln.Addr()) + "/wxsim"
+		wx = wechat.New(wechat.Config{AppID: SimAppID, Secret: secret, BaseURL: base, Logger: log})
+		log.Warn("SIMULATOR MODE: no MINIAUTH_WECHAT_APPID/SECRET set, WeChat is simulated at /wxsim; logins are not real",
+			"appid", SimAppID, "sim_control", "POST /wxsim/sim/login {\"user\":\"alice\"}")
+	} else {
+		wx = wechat.New(wechat.Config{AppID: cfg.AppID, Secret: cfg.Secret, BaseURL: cfg.APIBase, Logger: log})
+	}
+
+	metrics := api.NewMetrics(nil)
+	h := api.New(store, wx, api.Config{
+		AccessTTL: cfg.AccessTTL, SessionIdle: cfg.SessionIdle, SessionMax: cfg.SessionMax,
+		PublicURL: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies,
+		LoginRatePerIP: cfg.LoginRatePerIP, ServiceKeys: cfg.ServiceKeys,
+	}, log, metrics)
+	h.Register(s.public)
+	h.RegisterInternal(s.internal)
+	s.internal.Use(pprof.New())
+	return s, nil
+}
+
+// serve is `miniauth serve`: both listeners, the revocation follower and the cleanup job,
+// until ctx ends.
+func serve(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error {
+	store, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", cfg.Addr, err)
+	}
+	s, err := buildServer(cfg, log, store, ln)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	return s.run(ctx, ln)
+}
+
+func (s *server) run(ctx context.Context, ln net.Listener) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go s.store.RunBackground(ctx)
+	go s.cleanupLoop(ctx)
+
+	errc := make(chan error, 2)
+	go func() { errc <- s.public.Listener(ln) }()
+	if s.cfg.InternalAddr != "" {
+		iln, err := net.Listen("tcp", s.cfg.InternalAddr)
+		if err != nil {
+			_ = s.public.Shutdown()
+			return fmt.Errorf("listen %s: %w", s.cfg.InternalAddr, err)
+		}
+		go func() { errc <- s.internal.Listener(iln) }()
+		s.log.Info("internal listener up", "addr", iln.Addr().String())
+	}
+	s.log.Info("miniauth is serving", "addr", ln.Addr().String(), "database", s.store.Dialect(),
+		"simulator", s.cfg.Simulated())
+
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+	}
+	shut, cancelShut := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancelShut()
+	_ = s.public.ShutdownWithContext(shut)
+	_ = s.internal.ShutdownWithContext(shut)
+	if s.store != nil {
+		_ = s.store.FlushLastSeen(shut)
+	}
+	return err
+}
+
+func (s *server) cleanupLoop(ctx context.Context) {
+	t := time.NewTicker(s.cfg.CleanupEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := runCleanup(ctx, s.store, s.cfg, s.log); err != nil && !errors.Is(err, context.Canceled) {
+				s.log.Error("periodic cleanup failed", "err", err)
+			}
+		}
+	}
+}
+
+// serveSimulator is `miniauth wxsim`: the simulator alone, with its routes at the root.
+func serveSimulator(ctx context.Context, addr string, cfg Config, log *slog.Logger) error {
+	apps := []wxsim.App{{AppID: SimAppID, Secret: "simsecret"}}
+	if cfg.AppID != "" {
+		apps = []wxsim.App{{AppID: cfg.AppID, Secret: cfg.Secret}}
+	}
+	sim := wxsim.New(wxsim.Options{Apps: apps, AllowPublic: cfg.WxsimPublic, Logger: log})
+	app := sim.Handler()
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", addr, err)
+	}
+	log.Warn("standalone WeChat simulator", "addr", ln.Addr().String(), "appid", apps[0].AppID,
+		"hint", "point MINIAUTH_WECHAT_API_BASE here and set the same AppID and secret")
+	errc := make(chan error, 1)
+	go func() { errc <- app.Listener(ln) }()
+	select {
+	case <-ctx.Done():
+		return app.Shutdown()
+	case err := <-errc:
+		return err
+	}
+}
+
+// loopback turns a listener address into one the process can dial itself.
+func loopback(a net.Addr) string {
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	ip := net.ParseIP(host)
+	if ip == nil || ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// accessLog logs each request at debug level, with any login code redacted.
+func accessLog(log *slog.Logger, trusted []netip.Prefix) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		start := time.Now()
+		err := c.Next()
+		status := c.Response().StatusCode()
+		if err != nil {
+			status = api.AsError(err).Status
+		}
+		log.Debug("request", "method", c.Method(), "path", c.Path(), "query", redactQuery(string(c.Request().URI().QueryString())),
+			"status", status, "ms", time.Since(start).Milliseconds(), "ip", api.ClientIP(c, trusted))
+		return err
+	}
+}
+
+// redactQuery hides the values of parameters that must never reach a log.
+func redactQuery(q string) string {
+	if q == "" {
+		return ""
+	}
+	parts := strings.Split(q, "&")
+	for i, p := range parts {
+		k, _, _ := strings.Cut(p, "=")
+		switch strings.ToLower(k) {
+		case "code", "js_code", "token", "access_token", "secret", "refresh_token", "password":
+			parts[i] = k + "=REDACTED"
+		}
+	}
+	return strings.Join(parts, "&")
+}

@@ -1,0 +1,243 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/valyala/fasthttp"
+)
+
+// benchOptions are the flags of `miniauth bench`.
+type benchOptions struct {
+	databaseURL string
+	duration    time.Duration
+	concurrency int
+	logins      int
+}
+
+// benchResult is one scenario's figures.
+type benchResult struct {
+	Name   string
+	Reqs   int64
+	Errors int64
+	PerSec float64
+	P50    time.Duration
+	P99    time.Duration
+}
+
+// runBench is `miniauth bench`: it starts a bare Fiber JSON handler and a full miniauth
+// (built-in simulator, the given database) in this process, drives both from the same load
+// generator in turn, and prints throughput and latency side by side.
+func runBench(ctx context.Context, args []string, out io.Writer) error {
+	var o benchOptions
+	fs := flag.NewFlagSet("miniauth bench", flag.ContinueOnError)
+	fs.SetOutput(out)
+	fs.StringVar(&o.databaseURL, "database-url", "", "database to benchmark against (default: a fresh SQLite file in a temp dir)")
+	fs.DurationVar(&o.duration, "duration", 5*time.Second, "how long each scenario runs")
+	fs.IntVar(&o.concurrency, "concurrency", 64, "concurrent requests in flight")
+	fs.IntVar(&o.logins, "logins", 20000, "fresh wx.login codes prepared for the login scenario (the login scenario stops when they run out)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if o.databaseURL == "" {
+		dir, err := os.MkdirTemp("", "miniauth-bench")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		o.databaseURL = filepath.Join(dir, "bench.db")
+	}
+	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	cfg, _, err := parseConfig("serve", nil, func(k string) string {
+		switch k {
+		case "MINIAUTH_DATABASE_URL":
+			return o.databaseURL
+		case "MINIAUTH_LOGIN_RATE_PER_IP":
+			return "0"
+		case "MINIAUTH_ADDR":
+			return "127.0.0.1:0"
+		case "MINIAUTH_INTERNAL_ADDR":
+			return ""
+		}
+		return ""
+	}, io.Discard, nil)
+	if err != nil {
+		return err
+	}
+	store, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	srv, err := buildServer(cfg, log, store, ln)
+	if err != nil {
+		return err
+	}
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() { _ = srv.run(sctx, ln) }()
+	base := "http://" + ln.Addr().String()
+
+	bare := fiber.New(fiber.Config{DisableStartupMessage: true})
+	bare.Get("/bare", func(c *fiber.Ctx) error {
+		return c.JSON(fiber.Map{"is_login": true, "expires_in": 7200})
+	})
+	bln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	go func() { _ = bare.Listener(bln) }()
+	defer bare.Shutdown()
+	bareURL := "http://" + bln.Addr().String() + "/bare"
+
+	client := &fasthttp.Client{MaxConnsPerHost: o.concurrency * 2, ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second}
+	post := func(url string, body any, token string) (int, []byte, error) {
+		req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
+		defer fasthttp.ReleaseRequest(req)
+		defer fasthttp.ReleaseResponse(resp)
+		req.SetRequestURI(url)
+		req.Header.SetMethod("POST")
+		req.Header.SetContentType("application/json")
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		b, _ := json.Marshal(body)
+		req.SetBody(b)
+		err := client.Do(req, resp)
+		return resp.StatusCode(), append([]byte(nil), resp.Body()...), err
+	}
+	code := func(user string) (string, error) {
+		st, b, err := post(base+"/wxsim/sim/login", map[string]string{"user": user}, "")
+		if err != nil || st != 200 {
+			return "", fmt.Errorf("simulator login: %d %v", st, err)
+		}
+		var v struct{ Code string }
+		err = json.Unmarshal(b, &v)
+		return v.Code, err
+	}
+	c0, err := code("bench-user")
+	if err != nil {
+		return err
+	}
+	st, b, err := post(base+"/api/login", map[string]string{"code": c0}, "")
+	if err != nil || st != 200 {
+		return fmt.Errorf("bench login: %d %s %v", st, b, err)
+	}
+	var lr struct{ Token string }
+	_ = json.Unmarshal(b, &lr)
+
+	fmt.Fprintf(out, "miniauth bench: %s, GOMAXPROCS=%d, concurrency %d, %s per scenario\n",
+		store.Dialect(), runtime.GOMAXPROCS(0), o.concurrency, o.duration)
+	get := func(url, token string) func(int) error {
+		return func(int) error {
+			req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
+			defer fasthttp.ReleaseRequest(req)
+			defer fasthttp.ReleaseResponse(resp)
+			req.SetRequestURI(url)
+			if token != "" {
+				req.Header.Set("Authorization", "Bearer "+token)
+			}
+			if err := client.Do(req, resp); err != nil {
+				return err
+			}
+			if resp.StatusCode() != 200 {
+				return fmt.Errorf("status %d", resp.StatusCode())
+			}
+			return nil
+		}
+	}
+	var results []benchResult
+	results = append(results, load("bare fiber JSON handler", o, get(bareURL, "")))
+	results = append(results, load("GET /api/checklogin", o, get(base+"/api/checklogin", lr.Token)))
+	results = append(results, load("GET /api/user/info", o, get(base+"/api/user/info", lr.Token)))
+
+	codes := make([]string, o.logins)
+	for i := range codes {
+		if codes[i], err = code(fmt.Sprintf("bench-%d", i)); err != nil {
+			return err
+		}
+	}
+	var next atomic.Int64
+	results = append(results, load("POST /api/login (fresh codes)", o, func(int) error {
+		i := next.Add(1) - 1
+		if i >= int64(len(codes)) {
+			return errExhausted
+		}
+		st, b, err := post(base+"/api/login", map[string]string{"code": codes[i]}, "")
+		if err != nil {
+			return err
+		}
+		if st != 200 {
+			return fmt.Errorf("login: %d %s", st, b)
+		}
+		return nil
+	}))
+
+	fmt.Fprintf(out, "%-32s %10s %8s %10s %10s %8s\n", "scenario", "req/s", "errors", "p50", "p99", "vs bare")
+	for _, r := range results {
+		fmt.Fprintf(out, "%-32s %10.0f %8d %10s %10s %7.0f%%\n", r.Name, r.PerSec, r.Errors,
+			r.P50.Round(time.Microsecond), r.P99.Round(time.Microsecond), 100*r.PerSec/results[0].PerSec)
+	}
+	return nil
+}
+
+var errExhausted = fmt.Errorf("bench: out of prepared codes")
+
+// load runs fn from o.concurrency workers for o.duration and measures it.
+func load(name string, o benchOptions, fn func(worker int) error) benchResult {
+	var reqs, errs atomic.Int64
+	lat := make([][]time.Duration, o.concurrency)
+	deadline := time.Now().Add(o.duration)
+	start := time.Now()
+	var wg sync.WaitGroup
+	var stopped atomic.Bool
+	for w := 0; w < o.concurrency; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for !stopped.Load() && time.Now().Before(deadline) {
+				t := time.Now()
+				err := fn(w)
+				if err == errExhausted {
+					stopped.Store(true)
+					return
+				}
+				lat[w] = append(lat[w], time.Since(t))
+				reqs.Add(1)
+				if err != nil {
+					errs.Add(1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	var all []time.Duration
+	for _, l := range lat {
+		all = append(all, l...)
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
+	r := benchResult{Name: name, Reqs: reqs.Load(), Errors: errs.Load(), PerSec: float64(reqs.Load()-errs.Load()) / elapsed.Seconds()}
+	if len(all) > 0 {
+		r.P50 = all[len(all)/2]
+		r.P99 = all[len(all)*99/100]
+	}
+	return r
+}

@@ -1,0 +1,179 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+
+	"miniauth/api"
+)
+
+// Config is every setting of miniauth. Each has an environment variable and a flag; the
+// flag wins.
+type Config struct {
+	Addr           string
+	InternalAddr   string
+	PublicURL      string
+	DatabaseURL    string
+	AppID          string
+	Secret         string
+	APIBase        string
+	SecretKeys     string
+	ServiceKeys    []string
+	AccessTTL      time.Duration
+	SessionIdle    time.Duration
+	SessionMax     time.Duration
+	TrustedProxies []netip.Prefix
+	LoginRatePerIP int
+	LogLevel       slog.Level
+	WxsimPublic    bool
+	AuditRetention time.Duration
+	CleanupEvery   time.Duration
+}
+
+// Simulated reports whether miniauth runs against its built-in WeChat simulator.
+func (c Config) Simulated() bool { return c.AppID == "" && c.Secret == "" }
+
+// setting describes one configuration entry.
+type setting struct {
+	env, flag, def, help string
+}
+
+var settings = []setting{
+	{"MINIAUTH_ADDR", "addr", ":8080", "public listener: /api, /admin, /static, avatars, probes"},
+	{"MINIAUTH_INTERNAL_ADDR", "internal-addr", "127.0.0.1:8081", "internal listener: /metrics, /internal/*, pprof (empty = off)"},
+	{"MINIAUTH_PUBLIC_URL", "public-url", "", "scheme://host[:port] for absolute URLs, Secure cookies and Origin checks (default: from the request)"},
+	{"MINIAUTH_DATABASE_URL", "database-url", "./data/miniauth.db", "postgres:// or postgresql:// for PostgreSQL; sqlite:PATH or a path for SQLite"},
+	{"MINIAUTH_WECHAT_APPID", "wechat-appid", "", "the mini-program's AppID (unset together with the secret: simulator mode)"},
+	{"MINIAUTH_WECHAT_SECRET", "wechat-secret", "", "the mini-program's AppSecret"},
+	{"MINIAUTH_WECHAT_API_BASE", "wechat-api-base", "https://api.weixin.qq.com", "where the WeChat client sends its calls"},
+	{"MINIAUTH_SECRET_KEYS", "secret-keys", "", "comma-separated base64 keys (>= 32 bytes), newest first (default with SQLite: generated into a 0600 file beside the database)"},
+	{"MINIAUTH_SERVICE_KEYS", "service-keys", "", "comma-separated keys for /internal/introspect (unset: introspection off)"},
+	{"MINIAUTH_ACCESS_TTL", "access-ttl", "2h", "life of an access token"},
+	{"MINIAUTH_SESSION_IDLE", "session-idle", "720h", "a session ends this long after its last refresh"},
+	{"MINIAUTH_SESSION_MAX", "session-max", "4320h", "a session ends this long after its login"},
+	{"MINIAUTH_TRUSTED_PROXIES", "trusted-proxies", "", "comma-separated CIDRs whose X-Real-IP header is believed"},
+	{"MINIAUTH_LOGIN_RATE_PER_IP", "login-rate-per-ip", "1200", "logins and checkBind calls per IP per minute (0 = off)"},
+	{"MINIAUTH_LOG_LEVEL", "log-level", "info", "debug, info, warn or error; logs are JSON on stderr"},
+	{"MINIAUTH_WXSIM_PUBLIC", "wxsim-public", "0", "1: the built-in simulator answers non-loopback clients too"},
+	{"MINIAUTH_AUDIT_RETENTION", "audit-retention", "0", "delete audit events older than this (0 = keep for ever)"},
+	{"MINIAUTH_CLEANUP_INTERVAL", "cleanup-interval", "1h", "how often serve purges expired sessions, tickets and attempts"},
+}
+
+// parseConfig reads settings from getenv and then from args; it returns the remaining
+// arguments. With -h/--help it writes the usage to out and returns flag.ErrHelp.
+func parseConfig(name string, args []string, getenv func(string) string, out io.Writer, extra func(*flag.FlagSet)) (Config, []string, error) {
+	fs := flag.NewFlagSet("miniauth "+name, flag.ContinueOnError)
+	fs.SetOutput(out)
+	vals := make(map[string]*string, len(settings))
+	for _, s := range settings {
+		def := s.def
+		if v, ok := lookup(getenv, s.env); ok {
+			def = v
+		}
+		vals[s.env] = fs.String(s.flag, def, fmt.Sprintf("%s [%s]", s.help, s.env))
+	}
+	if extra != nil {
+		extra(fs)
+	}
+	fs.Usage = func() { usage(out, name, fs) }
+	if err := fs.Parse(args); err != nil {
+		return Config{}, nil, err
+	}
+	get := func(env string) string { return strings.TrimSpace(*vals[env]) }
+
+	var c Config
+	var errs []error
+	c.Addr = get("MINIAUTH_ADDR")
+	c.InternalAddr = get("MINIAUTH_INTERNAL_ADDR")
+	c.PublicURL = strings.TrimRight(get("MINIAUTH_PUBLIC_URL"), "/")
+	if c.PublicURL != "" && !strings.HasPrefix(c.PublicURL, "https://") && !strings.HasPrefix(c.PublicURL, "http://") {
+		errs = append(errs, fmt.Errorf("MINIAUTH_PUBLIC_URL must start with https:// or http://, got %q", c.PublicURL))
+	}
+	c.DatabaseURL = get("MINIAUTH_DATABASE_URL")
+	c.AppID = get("MINIAUTH_WECHAT_APPID")
+	c.Secret = get("MINIAUTH_WECHAT_SECRET")
+	if (c.AppID == "") != (c.Secret == "") {
+		errs = append(errs, errors.New("set both MINIAUTH_WECHAT_APPID and MINIAUTH_WECHAT_SECRET, or neither (simulator mode)"))
+	}
+	c.APIBase = strings.TrimRight(get("MINIAUTH_WECHAT_API_BASE"), "/")
+	c.SecretKeys = get("MINIAUTH_SECRET_KEYS")
+	for _, k := range strings.Split(get("MINIAUTH_SERVICE_KEYS"), ",") {
+		if k = strings.TrimSpace(k); k != "" {
+			if len(k) < 16 {
+				errs = append(errs, errors.New("each MINIAUTH_SERVICE_KEYS entry must be at least 16 characters"))
+			}
+			c.ServiceKeys = append(c.ServiceKeys, k)
+		}
+	}
+	dur := func(env string, dst *time.Duration, allowZero bool) {
+		d, err := time.ParseDuration(get(env))
+		if get(env) == "0" {
+			d, err = 0, nil
+		}
+		switch {
+		case err != nil:
+			errs = append(errs, fmt.Errorf("%s: %q is not a duration like 2h or 30m", env, get(env)))
+		case d < 0 || d == 0 && !allowZero:
+			errs = append(errs, fmt.Errorf("%s must be positive", env))
+		}
+		*dst = d
+	}
+	dur("MINIAUTH_ACCESS_TTL", &c.AccessTTL, false)
+	dur("MINIAUTH_SESSION_IDLE", &c.SessionIdle, false)
+	dur("MINIAUTH_SESSION_MAX", &c.SessionMax, false)
+	dur("MINIAUTH_AUDIT_RETENTION", &c.AuditRetention, true)
+	dur("MINIAUTH_CLEANUP_INTERVAL", &c.CleanupEvery, false)
+	if c.AccessTTL > c.SessionMax {
+		errs = append(errs, errors.New("MINIAUTH_ACCESS_TTL must not exceed MINIAUTH_SESSION_MAX"))
+	}
+	var err error
+	if c.TrustedProxies, err = api.ParseCIDRs(get("MINIAUTH_TRUSTED_PROXIES")); err != nil {
+		errs = append(errs, fmt.Errorf("MINIAUTH_TRUSTED_PROXIES: %v", err))
+	}
+	if c.LoginRatePerIP, err = strconv.Atoi(get("MINIAUTH_LOGIN_RATE_PER_IP")); err != nil || c.LoginRatePerIP < 0 {
+		errs = append(errs, fmt.Errorf("MINIAUTH_LOGIN_RATE_PER_IP must be a whole number >= 0, got %q", get("MINIAUTH_LOGIN_RATE_PER_IP")))
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(get("MINIAUTH_LOG_LEVEL"))); err != nil {
+		errs = append(errs, fmt.Errorf("MINIAUTH_LOG_LEVEL must be debug, info, warn or error, got %q", get("MINIAUTH_LOG_LEVEL")))
+	}
+	switch get("MINIAUTH_WXSIM_PUBLIC") {
+	case "1", "true", "yes":
+		c.WxsimPublic = true
+	case "", "0", "false", "no":
+	default:
+		errs = append(errs, fmt.Errorf("MINIAUTH_WXSIM_PUBLIC must be 0 or 1, got %q", get("MINIAUTH_WXSIM_PUBLIC")))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return Config{}, nil, err
+	}
+	return c, fs.Args(), nil
+}
+
+func lookup(getenv func(string) string, key string) (string, bool) {
+	v := getenv(key)
+	return v, v != ""
+}
+
+func usage(out io.Writer, name string, fs *flag.FlagSet) {
+	fmt.Fprintf(out, `Usage: miniauth [command] [flags]
+
+Commands:
+  serve      run the server (default)
+  migrate    apply database migrations and exit
+  cleanup    purge expired sessions, tickets and attempts, and old audit events, then exit
+  wxsim      run the WeChat simulator alone (--sim-addr, default 127.0.0.1:8090)
+  bench      measure throughput against a bare Fiber handler (see docs/performance.md)
+
+Every flag can also be set by the environment variable shown in brackets.
+
+Flags of "%s":
+`, name)
+	fs.PrintDefaults()
+}

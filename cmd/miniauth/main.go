@@ -1,0 +1,21 @@
+// Command miniauth is the server side of WeChat mini-program login: code exchange, tokens,
+// profile and phone, account binding, and an operator console.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "miniauth:", err)
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,264 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"miniauth/db/dbtest"
+)
+
+// syncBuffer collects a server's log lines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// instance is miniauth started through run(), as the binary would be.
+type instance struct {
+	base, internal string
+	logs           *syncBuffer
+}
+
+func startInstance(t *testing.T, env map[string]string) *instance {
+	t.Helper()
+	in := &instance{logs: &syncBuffer{}}
+	addr, iaddr := freeAddr(t), freeAddr(t)
+	full := map[string]string{"MINIAUTH_ADDR": addr, "MINIAUTH_INTERNAL_ADDR": iaddr}
+	for k, v := range env {
+		full[k] = v
+	}
+	getenv := func(k string) string { return full[k] }
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, nil, getenv, strings.NewReader(""), in.logs) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("serve ended with %v", err)
+			}
+		case <-time.After(15 * time.Second):
+			t.Error("serve did not stop")
+		}
+	})
+	in.base, in.internal = "http://"+addr, "http://"+iaddr
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		resp, err := http.Get(in.base + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return in
+			}
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("miniauth stopped: %v\n%s", err, in.logs.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("miniauth did not become ready\n%s", in.logs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+type answer struct {
+	status int
+	body   map[string]any
+	raw    string
+}
+
+func (in *instance) do(t *testing.T, method, path, token string, body any) answer {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, in.base+path, rd)
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	a := answer{status: resp.StatusCode, raw: string(raw)}
+	_ = json.Unmarshal(raw, &a.body)
+	return a
+}
+
+func (in *instance) login(t *testing.T, user string) answer {
+	t.Helper()
+	code := in.do(t, "POST", "/wxsim/sim/login", "", map[string]any{"user": user}).body["code"]
+	a := in.do(t, "POST", "/api/login", "", map[string]any{"code": code})
+	if a.status != 200 {
+		t.Fatalf("login: %d %s", a.status, a.raw)
+	}
+	return a
+}
+
+// TestServeDefault runs the README's run command's configuration (SQLite, simulator mode)
+// and walks a mini-program's whole life over real HTTP.
+func TestServeDefault(t *testing.T) {
+	dir := t.TempDir()
+	in := startInstance(t, map[string]string{"MINIAUTH_DATABASE_URL": filepath.Join(dir, "data", "miniauth.db")})
+	if !strings.Contains(in.logs.String(), "SIMULATOR MODE") {
+		t.Fatalf("simulator mode must be loud:\n%s", in.logs.String())
+	}
+	keyFile := filepath.Join(dir, "data", "miniauth.db.keys")
+	if st, err := os.Stat(keyFile); err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("generated key file beside the database with mode 0600: %v %v", st, err)
+	}
+
+	l := in.login(t, "alice")
+	tok, ref := l.body["token"].(string), l.body["refresh_token"].(string)
+	if a := in.do(t, "GET", "/api/checklogin", tok, nil); a.body["is_login"] != true {
+		t.Fatalf("checklogin: %s", a.raw)
+	}
+	if a := in.do(t, "POST", "/api/user/profile", tok, map[string]any{"nickName": "Alice"}); a.status != 200 {
+		t.Fatalf("profile: %s", a.raw)
+	}
+	pcode := in.do(t, "POST", "/wxsim/sim/phonecode", "", map[string]any{"user": "alice", "phoneNumber": "13812345678"}).body["code"]
+	if a := in.do(t, "POST", "/api/user/phone", tok, map[string]any{"code": pcode}); a.status != 200 {
+		t.Fatalf("phone: %s", a.raw)
+	}
+	r := in.do(t, "POST", "/api/token/refresh", "", map[string]any{"refresh_token": ref})
+	if r.status != 200 {
+		t.Fatalf("refresh: %s", r.raw)
+	}
+	tok2 := r.body["token"].(string)
+	if a := in.do(t, "GET", "/api/user/info", tok2, nil); a.status != 200 || a.body["user"].(map[string]any)["phoneNumber"] != "138****5678" {
+		t.Fatalf("info: %s", a.raw)
+	}
+	if a := in.do(t, "POST", "/api/logout", tok2, nil); a.status != 200 {
+		t.Fatalf("logout: %s", a.raw)
+	}
+	tok3 := in.login(t, "alice").body["token"].(string)
+	if a := in.do(t, "POST", "/api/user/delete", tok3, nil); a.status != 200 {
+		t.Fatalf("delete: %s", a.raw)
+	}
+
+	// The internal listener has the metrics; the public one does not.
+	resp, err := http.Get(in.internal + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(b), "miniauth_logins_total") {
+		t.Fatalf("metrics: %s", b)
+	}
+	if a := in.do(t, "GET", "/metrics", "", nil); a.status == 200 {
+		t.Fatal("metrics must not be on the public listener")
+	}
+
+	// Secrets never reach the logs.
+	logs := in.logs.String()
+	for _, s := range []string{tok, ref, tok2, tok3, pcode.(string)} {
+		if strings.Contains(logs, s) {
+			t.Fatalf("a secret reached the logs")
+		}
+	}
+}
+
+// TestTwoInstancesSharePostgres starts two instances on one PostgreSQL database: a session
+// started on one is known to the other, and a logout on one is honoured by the other.
+func TestTwoInstancesSharePostgres(t *testing.T) {
+	url := dbtest.PostgresURL(t)
+	env := map[string]string{"MINIAUTH_DATABASE_URL": url}
+	a := startInstance(t, env)
+	b := startInstance(t, env)
+	tok := a.login(t, "pat").body["token"].(string)
+	if r := b.do(t, "GET", "/api/user/info", tok, nil); r.status != 200 {
+		t.Fatalf("instance b does not know a's session: %d %s", r.status, r.raw)
+	}
+	if r := a.do(t, "POST", "/api/logout", tok, nil); r.status != 200 {
+		t.Fatalf("logout on a: %s", r.raw)
+	}
+	deadline := time.Now().Add(time.Second + 500*time.Millisecond)
+	for {
+		r := b.do(t, "GET", "/api/checklogin", tok, nil)
+		if r.body["is_login"] == false {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("instance b still accepts a token logged out on a: %s", r.raw)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestConfig(t *testing.T) {
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"--help"}, func(string) string { return "" }, nil, &out); err != nil {
+		t.Fatal(err)
+	}
+	for _, env := range []string{"MINIAUTH_ADDR", "MINIAUTH_DATABASE_URL", "MINIAUTH_WECHAT_APPID", "MINIAUTH_SECRET_KEYS", "MINIAUTH_LOGIN_RATE_PER_IP", "MINIAUTH_SESSION_MAX"} {
+		if !strings.Contains(out.String(), env) {
+			t.Errorf("--help does not list %s", env)
+		}
+	}
+	bad := []map[string]string{
+		{"MINIAUTH_WECHAT_APPID": "wx123"},
+		{"MINIAUTH_ACCESS_TTL": "forever"},
+		{"MINIAUTH_LOGIN_RATE_PER_IP": "-3"},
+		{"MINIAUTH_TRUSTED_PROXIES": "10.0.0.0/99"},
+		{"MINIAUTH_LOG_LEVEL": "loud"},
+	}
+	for _, env := range bad {
+		err := run(context.Background(), nil, func(k string) string { return env[k] }, nil, io.Discard)
+		if err == nil {
+			t.Errorf("%v: start-up must fail", env)
+		}
+	}
+	// PostgreSQL with real WeChat credentials and no keys refuses to start.
+	err := run(context.Background(), []string{"migrate"}, func(k string) string {
+		return map[string]string{"MINIAUTH_DATABASE_URL": "postgres://nobody@127.0.0.1:1/x",
+			"MINIAUTH_WECHAT_APPID": "wx1", "MINIAUTH_WECHAT_SECRET": "s"}[k]
+	}, nil, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "MINIAUTH_SECRET_KEYS") {
+		t.Errorf("PostgreSQL without keys: %v", err)
+	}
+	if err := run(context.Background(), []string{"frobnicate"}, func(string) string { return "" }, nil, io.Discard); err == nil || errors.Is(err, context.Canceled) {
+		t.Errorf("unknown command must fail: %v", err)
+	}
+}

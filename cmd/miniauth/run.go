@@ -1,0 +1,58 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+)
+
+// run is the whole program: it parses the command line and runs one subcommand.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	var simAddr string
+	extra := func(fs *flag.FlagSet) {
+		if cmd == "wxsim" {
+			fs.StringVar(&simAddr, "sim-addr", "127.0.0.1:8090", "where the standalone simulator listens")
+		}
+	}
+	switch cmd {
+	case "serve", "migrate", "cleanup", "wxsim":
+	case "bench":
+		return runBench(ctx, args, stdout)
+	case "help":
+		_, _, err := parseConfig("serve", []string{"-h"}, getenv, stdout, nil)
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	default:
+		return fmt.Errorf("unknown command %q (try miniauth --help)", cmd)
+	}
+	cfg, rest, err := parseConfig(cmd, args, getenv, stdout, extra)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return fmt.Errorf("%s: unexpected arguments %q", cmd, rest)
+	}
+	log := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	switch cmd {
+	case "migrate":
+		return migrate(ctx, cfg, log)
+	case "cleanup":
+		return cleanup(ctx, cfg, log)
+	case "wxsim":
+		return serveSimulator(ctx, simAddr, cfg, log)
+	}
+	return serve(ctx, cfg, log, stdout)
+}
