@@ -1,0 +1,354 @@
+package views
+
+import (
+	"net/url"
+	"strconv"
+	"time"
+)
+
+// Cursors are the opaque keyset cursors of a list page, chosen by the web layer. The
+// "next" link carries Next as ?after=, the "previous" link carries Prev as ?before=;
+// an empty cursor means there is no such page.
+type Cursors struct {
+	Prev string
+	Next string
+}
+
+// Query parameter names of keyset pagination.
+const (
+	ParamAfter  = "after"
+	ParamBefore = "before"
+)
+
+// LoginView is the sign-in page.
+type LoginView struct {
+	Username string // echoed back after a failed attempt
+	Error    string // display text, e.g. T(lang, "login.invalid"); empty for none
+	Next     string // where to go after signing in; sent back as hidden "next"
+}
+
+// DayStat is one day of the overview chart. Day is "2006-01-02".
+type DayStat struct {
+	Day    string
+	Logins int64
+	Binds  int64
+}
+
+// Overview is the overview page, read from rollups.
+type Overview struct {
+	Users          int64 // WeChat users, erased ones excluded
+	BoundUsers     int64
+	Accounts       int64
+	ActiveSessions int64
+	NewUsersToday  int64
+	LoginsToday    int64
+	BindsToday     int64
+	Days           []DayStat // oldest first
+}
+
+// BindConversion is the share of WeChat users bound to an account, e.g. "42.5%", or "—"
+// when there are no users.
+func (o Overview) BindConversion() string {
+	if o.Users <= 0 {
+		return "—"
+	}
+	return strconv.FormatFloat(float64(o.BoundUsers)*100/float64(o.Users), 'f', 1, 64) + "%"
+}
+
+// UserFilter is the users page's search and filters, as query parameters q, bound
+// ("yes"/"no"/empty), disabled ("1") and phone ("1").
+type UserFilter struct {
+	Q        string // nickname substring, phone, username or exact openid
+	Bound    string // "yes", "no" or "" for both
+	Disabled bool   // only disabled users
+	HasPhone bool   // only users with a phone number
+}
+
+// Values is the filter as query parameters, without cursors.
+func (f UserFilter) Values() url.Values {
+	v := url.Values{}
+	setNonEmpty(v, "q", f.Q)
+	setNonEmpty(v, "bound", f.Bound)
+	if f.Disabled {
+		v.Set("disabled", "1")
+	}
+	if f.HasPhone {
+		v.Set("phone", "1")
+	}
+	return v
+}
+
+// Active reports whether any search or filter is set.
+func (f UserFilter) Active() bool { return len(f.Values()) > 0 }
+
+// UserRow is one WeChat user in a list.
+type UserRow struct {
+	ID          int64
+	Nickname    string
+	AvatarURL   string
+	Phone       string // masked
+	AccountID   int64  // 0 when not bound
+	Username    string // bound account's username
+	AccountName string
+	Disabled    bool
+	CreatedAt   time.Time
+	LastLoginAt time.Time
+}
+
+// Bound reports whether the user is bound to an account.
+func (u UserRow) Bound() bool { return u.AccountID != 0 }
+
+// UsersView is the users page.
+type UsersView struct {
+	Filter    UserFilter
+	Users     []UserRow
+	Cursors   Cursors
+	CanExport bool // CSV export is admin-only
+}
+
+// ExportURL is the CSV export of the current filter.
+func (v UsersView) ExportURL() string { return withQuery(PathUsersExport, v.Filter.Values()) }
+
+// UserProfile is the profile part of the user detail page.
+type UserProfile struct {
+	ID          int64
+	AppID       string
+	OpenID      string
+	UnionID     string
+	Nickname    string
+	AvatarURL   string
+	Gender      int // 0 unknown, 1 male, 2 female
+	Province    string
+	City        string
+	Country     string
+	Language    string
+	Phone       string // masked
+	Disabled    bool
+	Erased      bool // account cancelled: profile gone, tombstone kept
+	CreatedAt   time.Time
+	LastLoginAt time.Time
+}
+
+// BindingInfo is the account a WeChat user is bound to.
+type BindingInfo struct {
+	AccountID   int64
+	Username    string
+	AccountName string
+	CreatedAt   time.Time
+	CreatedBy   string // "user" or the operator who bound it
+}
+
+// UserDetail is the user detail page.
+type UserDetail struct {
+	User           UserProfile
+	Binding        *BindingInfo // nil when not bound
+	BindingHistory []AuditRow   // bind and unbind events, newest first
+	Sessions       []SessionRow // active sessions
+	Events         []AuditRow   // recent events about this user, newest first
+}
+
+// SessionRow is one session (one login).
+type SessionRow struct {
+	ID         int64
+	UserID     int64
+	Nickname   string
+	AccountID  int64 // 0 when the session carries no account
+	Username   string
+	IP         string
+	UserAgent  string
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+	ExpiresAt  time.Time // the earlier of the idle and absolute end
+}
+
+// SessionFilter is the sessions page's filters, as query parameters user (WeChat user
+// id), account (username) and ip.
+type SessionFilter struct {
+	User    string
+	Account string
+	IP      string
+}
+
+// Values is the filter as query parameters, without cursors.
+func (f SessionFilter) Values() url.Values {
+	v := url.Values{}
+	setNonEmpty(v, "user", f.User)
+	setNonEmpty(v, "account", f.Account)
+	setNonEmpty(v, "ip", f.IP)
+	return v
+}
+
+// SessionsView is the active sessions page.
+type SessionsView struct {
+	Filter   SessionFilter
+	Sessions []SessionRow
+	Cursors  Cursors
+}
+
+// AccountRow is one platform account.
+type AccountRow struct {
+	ID            int64
+	Username      string
+	Name          string
+	Disabled      bool
+	Locked        bool  // sign-in throttled; an operator can unlock
+	BoundUserID   int64 // 0 when no WeChat user is bound
+	BoundNickname string
+	CreatedAt     time.Time
+}
+
+// AccountForm echoes the create-account form after a refused submission.
+type AccountForm struct {
+	Username string
+	Name     string
+	Error    string
+}
+
+// ImportResult reports a finished CSV import.
+type ImportResult struct {
+	Created int
+	Skipped int
+	Errors  []string // one line per refused row, e.g. "line 7: username taken"
+}
+
+// AccountsView is the accounts page; Q searches username and name (query parameter q).
+type AccountsView struct {
+	Q        string
+	Accounts []AccountRow
+	Cursors  Cursors
+	Form     AccountForm
+	Import   *ImportResult // nil unless an import just ran
+}
+
+// BindingRow is one binding of a WeChat user to an account.
+type BindingRow struct {
+	WxUserID    int64
+	Nickname    string
+	Phone       string // masked
+	AccountID   int64
+	Username    string
+	AccountName string
+	CreatedAt   time.Time
+	CreatedBy   string
+}
+
+// BindForm echoes the operator bind form after a refused submission.
+type BindForm struct {
+	WxUserID string
+	Username string
+	Reason   string
+	Error    string
+}
+
+// BindingsView is the bindings page; Q searches username, nickname or user id (q).
+type BindingsView struct {
+	Q        string
+	Bindings []BindingRow
+	Cursors  Cursors
+	Form     BindForm
+}
+
+// AuditRow is one audit event.
+type AuditRow struct {
+	ID     int64
+	At     time.Time
+	Actor  string // who, for display: "admin", "user 42", "system"
+	Action string // action code, e.g. "session.revoke"; known codes are translated
+	Target string // what, for display: "session 91", "account alice"
+	IP     string
+	Detail string
+	// TargetURL optionally links Target to its page (e.g. "/admin/users/42").
+	TargetURL string
+}
+
+// AuditFilter is the audit page's filters, as query parameters action, actor and target.
+type AuditFilter struct {
+	Action string
+	Actor  string
+	Target string
+}
+
+// Values is the filter as query parameters, without cursors.
+func (f AuditFilter) Values() url.Values {
+	v := url.Values{}
+	setNonEmpty(v, "action", f.Action)
+	setNonEmpty(v, "actor", f.Actor)
+	setNonEmpty(v, "target", f.Target)
+	return v
+}
+
+// AuditView is the audit log page.
+type AuditView struct {
+	Filter  AuditFilter
+	Events  []AuditRow
+	Cursors Cursors
+}
+
+// OperatorRow is one console operator.
+type OperatorRow struct {
+	ID          int64
+	Username    string
+	Role        string
+	Disabled    bool
+	CreatedAt   time.Time
+	LastLoginAt time.Time
+}
+
+// OperatorForm echoes the create-operator form after a refused submission.
+type OperatorForm struct {
+	Username string
+	Role     string
+	Error    string
+}
+
+// OperatorsView is the operators page (admins only).
+type OperatorsView struct {
+	Operators []OperatorRow
+	Form      OperatorForm
+}
+
+// Link is a labelled link.
+type Link struct {
+	Label string
+	Href  string
+}
+
+// PlaygroundStep is one call the playground made on behalf of the simulated user.
+type PlaygroundStep struct {
+	Name    string // "login", "checkBind" or "bind"
+	Request string // e.g. `POST /api/login {"code":"…"}`
+	Status  int    // HTTP status of the answer
+	// Response is the JSON answer, pretty-printed, with the values of token,
+	// refresh_token and bindTicket replaced by "…" by the web layer: secrets are never
+	// rendered.
+	Response string
+	Links    []Link // the rows that appeared: user, session, binding pages
+	At       time.Time
+}
+
+// PlaygroundView is the simulator playground page.
+type PlaygroundView struct {
+	SimUser   string           // the simulated person, e.g. "alice"
+	HasTicket bool             // checkBind gave a bind ticket, held server-side
+	Steps     []PlaygroundStep // oldest first
+}
+
+// ErrorView is an error page.
+type ErrorView struct {
+	Status  int
+	Message string // display text; empty means the status's standard text
+	BackURL string // empty means the overview
+}
+
+func setNonEmpty(v url.Values, k, s string) {
+	if s != "" {
+		v.Set(k, s)
+	}
+}
+
+func withQuery(path string, v url.Values) string {
+	if q := v.Encode(); q != "" {
+		return path + "?" + q
+	}
+	return path
+}
