@@ -45,8 +45,15 @@ type setting struct {
 	env, flag, def, help string
 }
 
+// defaultAddr is the public listener's default; the standalone simulator listens on
+// defaultSimAddr unless --addr says otherwise.
+const (
+	defaultAddr    = ":8080"
+	defaultSimAddr = "127.0.0.1:8090"
+)
+
 var settings = []setting{
-	{"MINIAUTH_ADDR", "addr", ":8080", "public listener: /api, /admin, /static, avatars, probes"},
+	{"MINIAUTH_ADDR", "addr", defaultAddr, "public listener: /api, /admin, /static, avatars, probes"},
 	{"MINIAUTH_INTERNAL_ADDR", "internal-addr", "127.0.0.1:8081", "internal listener: /metrics, /internal/*, pprof (empty = off)"},
 	{"MINIAUTH_PUBLIC_URL", "public-url", "", "scheme://host[:port] for absolute URLs, Secure cookies and Origin checks (default: from the request)"},
 	{"MINIAUTH_DATABASE_URL", "database-url", "./data/miniauth.db", "postgres:// or postgresql:// for PostgreSQL; sqlite:PATH or a path for SQLite"},
@@ -168,7 +175,7 @@ Commands:
   serve      run the server (default)
   migrate    apply database migrations and exit
   cleanup    purge expired sessions, tickets and attempts, and old audit events, then exit
-  wxsim      run the WeChat simulator alone (--sim-addr, default 127.0.0.1:8090)
+  wxsim      run the WeChat simulator alone (--addr, default 127.0.0.1:8090)
   bench      measure throughput against a bare Fiber handler (see docs/performance.md)
 
 Every flag can also be set by the environment variable shown in brackets.

@@ -262,3 +262,43 @@ func TestConfig(t *testing.T) {
 		t.Errorf("unknown command must fail: %v", err)
 	}
 }
+
+// TestStandaloneSimulator runs `miniauth wxsim --addr` and plays wx.login against it.
+func TestStandaloneSimulator(t *testing.T) {
+	addr := freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"wxsim", "--addr", addr}, func(string) string { return "" }, nil, io.Discard) }()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	var resp *http.Response
+	var err error
+	for i := 0; i < 100; i++ {
+		resp, err = http.Post("http://"+addr+"/sim/login", "application/json", strings.NewReader(`{"user":"sam"}`))
+		if err == nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v struct{ Code string }
+	_ = json.NewDecoder(resp.Body).Decode(&v)
+	resp.Body.Close()
+	if len(v.Code) != 32 {
+		t.Fatalf("simulated wx.login code: %q", v.Code)
+	}
+	resp, err = http.Get("http://" + addr + "/sns/jscode2session?appid=" + SimAppID + "&secret=simsecret&js_code=" + v.Code + "&grant_type=authorization_code")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&s)
+	resp.Body.Close()
+	if s["openid"] == nil || s["session_key"] == nil {
+		t.Fatalf("code2Session against the standalone simulator: %v", s)
+	}
+}

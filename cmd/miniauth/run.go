@@ -16,12 +16,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = args[0], args[1:]
 	}
-	var simAddr string
-	extra := func(fs *flag.FlagSet) {
-		if cmd == "wxsim" {
-			fs.StringVar(&simAddr, "sim-addr", "127.0.0.1:8090", "where the standalone simulator listens")
-		}
-	}
 	switch cmd {
 	case "serve", "migrate", "cleanup", "wxsim":
 	case "bench":
@@ -35,7 +29,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	default:
 		return fmt.Errorf("unknown command %q (try miniauth --help)", cmd)
 	}
-	cfg, rest, err := parseConfig(cmd, args, getenv, stdout, extra)
+	cfg, rest, err := parseConfig(cmd, args, getenv, stdout, nil)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil
 	}
@@ -52,7 +46,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "cleanup":
 		return cleanup(ctx, cfg, log)
 	case "wxsim":
-		return serveSimulator(ctx, simAddr, cfg, log)
+		addr := cfg.Addr
+		if addr == defaultAddr {
+			addr = defaultSimAddr // beside a miniauth on its default port
+		}
+		return serveSimulator(ctx, addr, cfg, log)
 	}
 	return serve(ctx, cfg, log, stdout)
 }
