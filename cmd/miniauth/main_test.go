@@ -268,7 +268,9 @@ func TestStandaloneSimulator(t *testing.T) {
 	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"wxsim", "--addr", addr}, func(string) string { return "" }, nil, io.Discard) }()
+	go func() {
+		done <- run(ctx, []string{"wxsim", "--addr", addr}, func(string) string { return "" }, nil, io.Discard)
+	}()
 	defer func() {
 		cancel()
 		<-done
