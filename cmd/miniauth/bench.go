@@ -70,7 +70,7 @@ func runBench(ctx context.Context, args []string, out io.Writer) error {
 		case "MINIAUTH_ADDR":
 			return "127.0.0.1:0"
 		case "MINIAUTH_INTERNAL_ADDR":
-			return ""
+			return "off"
 		}
 		return ""
 	}, io.Discard, nil)

@@ -54,7 +54,7 @@ const (
 
 var settings = []setting{
 	{"MINIAUTH_ADDR", "addr", defaultAddr, "public listener: /api, /admin, /static, avatars, probes"},
-	{"MINIAUTH_INTERNAL_ADDR", "internal-addr", "127.0.0.1:8081", "internal listener: /metrics, /internal/*, pprof (empty = off)"},
+	{"MINIAUTH_INTERNAL_ADDR", "internal-addr", "127.0.0.1:8081", "internal listener: /metrics, /internal/*, pprof (off = none)"},
 	{"MINIAUTH_PUBLIC_URL", "public-url", "", "scheme://host[:port] for absolute URLs, Secure cookies and Origin checks (default: from the request)"},
 	{"MINIAUTH_DATABASE_URL", "database-url", "./data/miniauth.db", "postgres:// or postgresql:// for PostgreSQL; sqlite:PATH or a path for SQLite"},
 	{"MINIAUTH_WECHAT_APPID", "wechat-appid", "", "the mini-program's AppID (unset together with the secret: simulator mode)"},
@@ -99,6 +99,9 @@ func parseConfig(name string, args []string, getenv func(string) string, out io.
 	var errs []error
 	c.Addr = get("MINIAUTH_ADDR")
 	c.InternalAddr = get("MINIAUTH_INTERNAL_ADDR")
+	if c.InternalAddr == "off" {
+		c.InternalAddr = ""
+	}
 	c.PublicURL = strings.TrimRight(get("MINIAUTH_PUBLIC_URL"), "/")
 	if c.PublicURL != "" && !strings.HasPrefix(c.PublicURL, "https://") && !strings.HasPrefix(c.PublicURL, "http://") {
 		errs = append(errs, fmt.Errorf("MINIAUTH_PUBLIC_URL must start with https:// or http://, got %q", c.PublicURL))
