@@ -36,7 +36,6 @@ func (s *Store) Login(ctx context.Context, in LoginInput) (WxUser, Session, erro
 	if now.IsZero() {
 		now = time.Now()
 	}
-	nowMS := now.UnixMilli()
 	sealed, err := s.sealKey(in.SessionKey)
 	if err != nil {
 		return WxUser{}, Session{}, wrap("login", err)
@@ -44,89 +43,117 @@ func (s *Store) Login(ctx context.Context, in LoginInput) (WxUser, Session, erro
 	var u WxUser
 	var sess Session
 	err = s.tx(ctx, "login", func(tx *sqlx.Tx) error {
-		var (
-			id       int64
-			oldKey   string
-			disabled bool
-			bound    sql.NullInt64
-		)
-		err := s.row(ctx, tx, `SELECT u.id, u.session_key, u.disabled, b.account_id
-			FROM wx_users u LEFT JOIN bindings b ON b.wx_user_id = u.id
-			WHERE u.appid = ? AND u.openid = ?`, in.AppID, in.OpenID).Scan(&id, &oldKey, &disabled, &bound)
-		newUser := false
-		switch {
-		case err == nil && disabled:
-			return ErrUserDisabled
-		case err == nil:
-			keyChanged := false
-			if in.SessionKey != "" {
-				old, _ := s.openKey(oldKey) // unreadable (key removed): treat as changed
-				keyChanged = old != in.SessionKey
-			}
-			u, err = s.scanWxUser(s.row(ctx, tx, `UPDATE wx_users SET
-				unionid = COALESCE(?, unionid),
-				last_login_at = ?,
-				prev_session_key = CASE WHEN ? THEN session_key ELSE prev_session_key END,
-				session_key_rotated_at = CASE WHEN ? THEN ? ELSE session_key_rotated_at END,
-				session_key = CASE WHEN ? THEN ? ELSE session_key END,
-				deleted_at = NULL
-				WHERE id = ? AND NOT disabled
-				RETURNING `+wxUserColumns,
-				nullString(in.UnionID), nowMS, keyChanged, keyChanged, nowMS, keyChanged, sealed, id))
-			if mapErr(err) == ErrNotFound {
-				return ErrUserDisabled // disabled between the two statements
-			}
-		case mapErr(err) == ErrNotFound:
-			newUser = true
-			// ON CONFLICT: a concurrent first login of the same user (PostgreSQL) won.
-			u, err = s.scanWxUser(s.row(ctx, tx, `INSERT INTO wx_users
-				(appid, openid, unionid, session_key, created_at, last_login_at)
-				VALUES (?, ?, ?, ?, ?, ?)
-				ON CONFLICT (appid, openid) DO UPDATE SET last_login_at = excluded.last_login_at
-				RETURNING `+wxUserColumns,
-				in.AppID, in.OpenID, nullString(in.UnionID), sealed, nowMS, nowMS))
-		}
+		var bound int64
+		var newUser bool
+		var err error
+		u, bound, newUser, err = s.upsertWxUser(ctx, tx, in, sealed, now)
 		if err != nil {
 			return err
 		}
-
 		ns := in.Session
-		sess = Session{WxUserID: u.ID, AccountID: ns.AccountID, AppID: in.AppID, IP: ns.IP,
-			UserAgent: ns.UserAgent, CreatedAt: time.UnixMilli(nowMS), LastSeenAt: time.UnixMilli(nowMS),
-			AccessExpiresAt: time.UnixMilli(ns.AccessExpiresAt.UnixMilli()),
-			IdleExpiresAt:   time.UnixMilli(ns.IdleExpiresAt.UnixMilli()),
-			MaxExpiresAt:    time.UnixMilli(ns.MaxExpiresAt.UnixMilli())}
-		if sess.AccountID == 0 && bound.Valid {
-			sess.AccountID = bound.Int64
+		if ns.AccountID == 0 {
+			ns.AccountID = bound
 		}
-		var account any
-		if sess.AccountID != 0 {
-			account = sess.AccountID
-		}
-		err = s.row(ctx, tx, `INSERT INTO sessions (token_hash, refresh_hash, wx_user_id, account_id,
-			appid, ip, user_agent, created_at, last_seen_at, access_expires_at, idle_expires_at, max_expires_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			ns.TokenHash, ns.RefreshHash, u.ID, account, in.AppID, ns.IP, ns.UserAgent, nowMS, nowMS,
-			ns.AccessExpiresAt.UnixMilli(), ns.IdleExpiresAt.UnixMilli(), ns.MaxExpiresAt.UnixMilli()).Scan(&sess.ID)
-		if err != nil {
+		if sess, err = s.insertSession(ctx, tx, u.ID, in.AppID, ns, now); err != nil {
 			return err
 		}
-
-		newUsers := 0
-		if newUser {
-			newUsers = 1
-		}
-		shard := 0
-		if s.dialect == DialectPostgres {
-			shard = rand.IntN(statShardsPostgres)
-		}
-		_, err = s.exec(ctx, tx, `INSERT INTO daily_stats (day, shard, logins, new_users) VALUES (?, ?, 1, ?)
-			ON CONFLICT (day, shard) DO UPDATE SET logins = daily_stats.logins + 1,
-			new_users = daily_stats.new_users + excluded.new_users`, statDay(now), shard, newUsers)
-		return err
+		return s.bumpStats(ctx, tx, now, 1, 0, b2i(newUser))
 	})
 	if err != nil {
 		return WxUser{}, Session{}, err
 	}
 	return u, sess, nil
+}
+
+// upsertWxUser creates or updates the WeChat user of a code exchange inside tx (see
+// Login) and returns it with the account it is bound to (0: none) and whether it is new.
+// sealed is in.SessionKey sealed for storage. A disabled user is ErrUserDisabled.
+func (s *Store) upsertWxUser(ctx context.Context, tx *sqlx.Tx, in LoginInput, sealed string, now time.Time) (u WxUser, bound int64, newUser bool, err error) {
+	nowMS := now.UnixMilli()
+	var (
+		id       int64
+		oldKey   string
+		disabled bool
+		account  sql.NullInt64
+	)
+	err = s.row(ctx, tx, `SELECT u.id, u.session_key, u.disabled, b.account_id
+		FROM wx_users u LEFT JOIN bindings b ON b.wx_user_id = u.id
+		WHERE u.appid = ? AND u.openid = ?`, in.AppID, in.OpenID).Scan(&id, &oldKey, &disabled, &account)
+	switch {
+	case err == nil && disabled:
+		return WxUser{}, 0, false, ErrUserDisabled
+	case err == nil:
+		keyChanged := false
+		if in.SessionKey != "" {
+			old, _ := s.openKey(oldKey) // unreadable (key removed): treat as changed
+			keyChanged = old != in.SessionKey
+		}
+		u, err = s.scanWxUser(s.row(ctx, tx, `UPDATE wx_users SET
+			unionid = COALESCE(?, unionid),
+			last_login_at = ?,
+			prev_session_key = CASE WHEN ? THEN session_key ELSE prev_session_key END,
+			session_key_rotated_at = CASE WHEN ? THEN ? ELSE session_key_rotated_at END,
+			session_key = CASE WHEN ? THEN ? ELSE session_key END,
+			deleted_at = NULL
+			WHERE id = ? AND NOT disabled
+			RETURNING `+wxUserColumns,
+			nullString(in.UnionID), nowMS, keyChanged, keyChanged, nowMS, keyChanged, sealed, id))
+		if mapErr(err) == ErrNotFound {
+			return WxUser{}, 0, false, ErrUserDisabled // disabled between the two statements
+		}
+	case mapErr(err) == ErrNotFound:
+		newUser = true
+		// ON CONFLICT: a concurrent first login of the same user (PostgreSQL) won.
+		u, err = s.scanWxUser(s.row(ctx, tx, `INSERT INTO wx_users
+			(appid, openid, unionid, session_key, created_at, last_login_at)
+			VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (appid, openid) DO UPDATE SET last_login_at = excluded.last_login_at
+			RETURNING `+wxUserColumns,
+			in.AppID, in.OpenID, nullString(in.UnionID), sealed, nowMS, nowMS))
+	}
+	if err != nil {
+		return WxUser{}, 0, false, err
+	}
+	return u, account.Int64, newUser, nil
+}
+
+// insertSession inserts a new session of WeChat user wxUserID inside tx, carrying
+// ns.AccountID (0: none), and returns it.
+func (s *Store) insertSession(ctx context.Context, tx *sqlx.Tx, wxUserID int64, appID string, ns NewSession, now time.Time) (Session, error) {
+	nowMS := now.UnixMilli()
+	sess := Session{WxUserID: wxUserID, AccountID: ns.AccountID, AppID: appID, IP: ns.IP,
+		UserAgent: ns.UserAgent, CreatedAt: time.UnixMilli(nowMS), LastSeenAt: time.UnixMilli(nowMS),
+		AccessExpiresAt: time.UnixMilli(ns.AccessExpiresAt.UnixMilli()),
+		IdleExpiresAt:   time.UnixMilli(ns.IdleExpiresAt.UnixMilli()),
+		MaxExpiresAt:    time.UnixMilli(ns.MaxExpiresAt.UnixMilli())}
+	var account any
+	if ns.AccountID != 0 {
+		account = ns.AccountID
+	}
+	err := s.row(ctx, tx, `INSERT INTO sessions (token_hash, refresh_hash, wx_user_id, account_id,
+		appid, ip, user_agent, created_at, last_seen_at, access_expires_at, idle_expires_at, max_expires_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		ns.TokenHash, ns.RefreshHash, wxUserID, account, appID, ns.IP, ns.UserAgent, nowMS, nowMS,
+		ns.AccessExpiresAt.UnixMilli(), ns.IdleExpiresAt.UnixMilli(), ns.MaxExpiresAt.UnixMilli()).Scan(&sess.ID)
+	return sess, err
+}
+
+// bumpStats adds to the day's counters inside tx.
+func (s *Store) bumpStats(ctx context.Context, tx *sqlx.Tx, now time.Time, logins, binds, newUsers int) error {
+	shard := 0
+	if s.dialect == DialectPostgres {
+		shard = rand.IntN(statShardsPostgres)
+	}
+	_, err := s.exec(ctx, tx, `INSERT INTO daily_stats (day, shard, logins, binds, new_users) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (day, shard) DO UPDATE SET logins = daily_stats.logins + excluded.logins,
+		binds = daily_stats.binds + excluded.binds,
+		new_users = daily_stats.new_users + excluded.new_users`, statDay(now), shard, logins, binds, newUsers)
+	return err
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

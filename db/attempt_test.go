@@ -1,0 +1,147 @@
+package db_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"miniauth/db"
+	"miniauth/db/dbtest"
+)
+
+func fail(t testing.TB, s *db.Store, k db.ThrottleKey, account int64, ticket []byte, now time.Time) time.Duration {
+	t.Helper()
+	w, err := s.RecordBindFailure(context.Background(), db.BindFailure{ThrottleKey: k, AccountID: account,
+		TicketHash: ticket, Actor: db.AuditActor{Type: "user", IP: k.IP}, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+func TestThrottleGrowsAndClears(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, s *db.Store) {
+		ctx := context.Background()
+		acc, _ := s.CreateAccount(ctx, "erin", "", "h", cli)
+		k := db.ThrottleKey{Username: "erin", IP: "203.0.113.9", WxUserID: 42}
+		now := t0
+		for i := 1; i <= 5; i++ {
+			if w, _ := s.BindThrottle(ctx, k, now); w != 0 {
+				t.Fatalf("try %d must be free, wait %v", i, w)
+			}
+			fail(t, s, k, acc.ID, nil, now)
+			now = now.Add(time.Millisecond)
+		}
+		// After 5 failures: 1 s after the last, then 2 s, 4 s, ...
+		if w, _ := s.BindThrottle(ctx, k, now); w <= 0 || w > time.Second {
+			t.Fatalf("6th try: wait %v, want (0, 1s]", w)
+		}
+		now = now.Add(time.Second)
+		if w, _ := s.BindThrottle(ctx, k, now); w != 0 {
+			t.Fatalf("after the wait: %v", w)
+		}
+		if w := fail(t, s, k, acc.ID, nil, now); w != 2*time.Second {
+			t.Fatalf("6th failure: wait %v, want 2s", w)
+		}
+		if n := queryInt(t, s, `SELECT COUNT(*) FROM audit_events WHERE action = 'account.lockout'`); n != 1 {
+			t.Fatalf("lockout events: %d", n)
+		}
+		// The same username from another IP and WeChat user is not slowed by these keys.
+		other := db.ThrottleKey{Username: "erin", IP: "198.51.100.2", WxUserID: 43}
+		if w, _ := s.BindThrottle(ctx, other, now); w != 0 {
+			t.Fatalf("other key: %v", w)
+		}
+		// Same WeChat user, new IP: still slowed (the (account, WeChat user) key).
+		if w, _ := s.BindThrottle(ctx, db.ThrottleKey{Username: "erin", IP: "198.51.100.3", WxUserID: 42}, now); w == 0 {
+			t.Fatal("changing IP escaped the (account, WeChat user) key")
+		}
+		// Waits are capped at 15 minutes.
+		for i := 0; i < 20; i++ {
+			fail(t, s, k, acc.ID, nil, now)
+		}
+		if w, _ := s.BindThrottle(ctx, k, now); w != 15*time.Minute {
+			t.Fatalf("cap: %v", w)
+		}
+		// Unlock forgets everything.
+		n, err := s.UnlockAccount(ctx, "ERIN", cli)
+		if err != nil || n != 26 {
+			t.Fatalf("unlock: %d %v", n, err)
+		}
+		if w, _ := s.BindThrottle(ctx, k, now); w != 0 {
+			t.Fatalf("after unlock: %v", w)
+		}
+		if _, err := s.UnlockAccount(ctx, "nobody", cli); !errors.Is(err, db.ErrNotFound) {
+			t.Fatalf("unlock unknown: %v", err)
+		}
+	})
+}
+
+func TestThrottleBackstopAndSharedAcrossInstances(t *testing.T) {
+	for _, dialect := range dbtest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			var u string
+			if dialect == db.DialectSQLite {
+				u = dbtest.SQLiteURL(t)
+			} else {
+				u = dbtest.PostgresURL(t)
+			}
+			a, b := dbtest.OpenURL(t, u), dbtest.OpenURL(t, u)
+			ctx := context.Background()
+			// 100 failures in an hour, each from its own IP and WeChat user, recorded by
+			// one instance: every key of the account is refused on the other.
+			now := t0
+			for i := 0; i < 100; i++ {
+				k := db.ThrottleKey{Username: "frank", IP: fmt.Sprintf("10.0.%d.%d", i/250, i%250), WxUserID: int64(1000 + i)}
+				fail(t, a, k, 0, nil, now)
+				now = now.Add(time.Second)
+			}
+			fresh := db.ThrottleKey{Username: "frank", IP: "192.0.2.1", WxUserID: 5}
+			w, err := b.BindThrottle(ctx, fresh, now)
+			if err != nil || w <= 0 || w > time.Hour {
+				t.Fatalf("backstop on the other instance: %v %v", w, err)
+			}
+			// An hour after the first failure the backstop lifts.
+			if w, _ := b.BindThrottle(ctx, fresh, t0.Add(time.Hour+time.Second)); w != 0 {
+				t.Fatalf("backstop after an hour: %v", w)
+			}
+			if n := queryInt(t, b, `SELECT COUNT(*) FROM audit_events WHERE action = 'account.lockout'`); n != 1 {
+				t.Fatalf("backstop lockout events: %d", n)
+			}
+		})
+	}
+}
+
+func TestTicketDiesAfterFiveFailuresAndSuccessClears(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, s *db.Store) {
+		ctx := context.Background()
+		acc, _ := s.CreateAccount(ctx, "gina", "", "h", cli)
+		r, _, ticket := checkBind(t, s, "o_gina", t0)
+		k := db.ThrottleKey{Username: "gina", IP: "203.0.113.7", WxUserID: r.User.ID}
+		for i := 0; i < 4; i++ {
+			fail(t, s, k, acc.ID, ticket, t0)
+		}
+		if _, err := s.TicketByHash(ctx, ticket, t0); err != nil {
+			t.Fatalf("4 failures: ticket still alive: %v", err)
+		}
+		// A success from this key forgets its failures (the ticket's count stays).
+		if _, err := s.Bind(ctx, bindInput(ticket, r.User.ID, acc.ID, "gina", t0)); err != nil {
+			t.Fatal(err)
+		}
+		if n := count(t, s, "login_attempts"); n != 0 {
+			t.Fatalf("success left %d attempts", n)
+		}
+		r2, _, ticket2 := checkBind(t, s, "o_gina2", t0)
+		k2 := db.ThrottleKey{Username: "nobody", IP: "203.0.113.8", WxUserID: r2.User.ID}
+		for i := 0; i < 5; i++ {
+			fail(t, s, k2, 0, ticket2, t0)
+		}
+		if _, err := s.TicketByHash(ctx, ticket2, t0); !errors.Is(err, db.ErrNotFound) {
+			t.Fatalf("ticket alive after 5 failures: %v", err)
+		}
+		if _, err := s.Bind(ctx, bindInput(ticket2, r2.User.ID, acc.ID, "gina", t0)); !errors.Is(err, db.ErrTicketInvalid) {
+			t.Fatalf("dead ticket bound: %v", err)
+		}
+	})
+}

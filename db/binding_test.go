@@ -1,0 +1,252 @@
+package db_test
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"testing"
+	"time"
+
+	"miniauth/db"
+	"miniauth/db/dbtest"
+)
+
+var cli = db.AuditActor{Type: "system", ID: "cli"}
+
+// checkBind runs the unbound/bound code exchange for openid at now.
+func checkBind(t testing.TB, s *db.Store, openid string, now time.Time) (db.CheckBindResult, db.NewSession, []byte) {
+	t.Helper()
+	ns := newSession(now)
+	ticket := tokenHash()
+	res, err := s.CheckBind(context.Background(), db.CheckBindInput{
+		LoginInput: db.LoginInput{AppID: testAppID, OpenID: openid, SessionKey: "k-" + openid, Session: ns},
+		TicketHash: ticket})
+	if err != nil {
+		t.Fatalf("check bind %s: %v", openid, err)
+	}
+	return res, ns, ticket
+}
+
+func bindInput(ticket []byte, wx, account int64, username string, now time.Time) db.BindInput {
+	return db.BindInput{TicketHash: ticket, WxUserID: wx, AppID: testAppID, AccountID: account,
+		Username: username, Session: newSession(now), Actor: db.AuditActor{Type: "user", IP: "203.0.113.7"}}
+}
+
+func count(t testing.TB, s *db.Store, table string) int64 {
+	return queryInt(t, s, `SELECT COUNT(*) FROM `+table)
+}
+
+func TestCheckBindTicketThenBind(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, s *db.Store) {
+		ctx := context.Background()
+		acc, err := s.CreateAccount(ctx, "Alice", "Alice A.", "hash", cli)
+		must(t, err)
+
+		res, _, ticket := checkBind(t, s, "o_alice", t0)
+		if res.AccountID != 0 || res.Session.ID != 0 || !res.TicketExpiresAt.Equal(t0.Add(10*time.Minute)) {
+			t.Fatalf("unbound check: %+v", res)
+		}
+		if n := count(t, s, "sessions"); n != 0 {
+			t.Fatalf("an unbound checkBind starts no session, found %d", n)
+		}
+		// Only the hash is stored, and no openid beside it.
+		if n := queryInt(t, s, `SELECT COUNT(*) FROM bind_tickets WHERE hash = ? AND wx_user_id = ?`, ticket, res.User.ID); n != 1 {
+			t.Fatal("ticket hash not stored")
+		}
+		tk, err := s.TicketByHash(ctx, ticket, t0.Add(time.Minute))
+		if err != nil || tk.WxUserID != res.User.ID {
+			t.Fatalf("ticket: %+v %v", tk, err)
+		}
+		if _, err := s.TicketByHash(ctx, ticket, t0.Add(10*time.Minute)); !errors.Is(err, db.ErrNotFound) {
+			t.Fatalf("a ticket lives 10 minutes: %v", err)
+		}
+
+		t1 := t0.Add(time.Minute)
+		in := bindInput(ticket, res.User.ID, acc.ID, "alice", t1)
+		br, err := s.Bind(ctx, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if br.Session.AccountID != acc.ID || br.Account.Username != "alice" || br.User.ID != res.User.ID {
+			t.Fatalf("bind result: %+v", br)
+		}
+		got, err := s.SessionByTokenHash(ctx, in.Session.TokenHash)
+		if err != nil || got.AccountID != acc.ID {
+			t.Fatalf("the new session carries the account: %+v %v", got, err)
+		}
+		b, err := s.BindingOfWxUser(ctx, res.User.ID)
+		if err != nil || b.AccountID != acc.ID || b.AppID != testAppID || b.CreatedBy != "user" {
+			t.Fatalf("binding: %+v %v", b, err)
+		}
+		// The ticket is consumed.
+		if _, err := s.TicketByHash(ctx, ticket, t1); !errors.Is(err, db.ErrNotFound) {
+			t.Fatalf("used ticket still valid: %v", err)
+		}
+		if _, err := s.Bind(ctx, bindInput(ticket, res.User.ID, acc.ID, "alice", t1)); !errors.Is(err, db.ErrTicketInvalid) {
+			t.Fatalf("ticket reused: %v", err)
+		}
+
+		// The next checkBind logs straight in; so does a plain login.
+		again, _, _ := checkBind(t, s, "o_alice", t1.Add(time.Minute))
+		if again.AccountID != acc.ID || again.Session.AccountID != acc.ID {
+			t.Fatalf("bound check: %+v", again)
+		}
+		_, ls, _ := login(t, s, "o_alice", "k", t1.Add(2*time.Minute))
+		if ls.AccountID != acc.ID {
+			t.Fatalf("login carries the bound account: %+v", ls)
+		}
+		st, err := s.DailyStats(ctx, t0, t0)
+		if err != nil || len(st) != 1 || st[0].Binds != 1 || st[0].NewUsers != 1 || st[0].Logins != 2 {
+			t.Fatalf("daily stats: %+v %v", st, err)
+		}
+		if n := queryInt(t, s, `SELECT COUNT(*) FROM audit_events WHERE action = 'bind' AND target = ?`,
+			"wx_user:"+itoa(res.User.ID)); n != 1 {
+			t.Fatalf("bind audit events: %d", n)
+		}
+	})
+}
+
+func TestBindRules(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, s *db.Store) {
+		ctx := context.Background()
+		a1, _ := s.CreateAccount(ctx, "one", "", "h", cli)
+		a2, _ := s.CreateAccount(ctx, "two", "", "h", cli)
+		r1, _, t1 := checkBind(t, s, "o_1", t0)
+		r2, _, t2 := checkBind(t, s, "o_2", t0)
+		if _, err := s.Bind(ctx, bindInput(t1, r1.User.ID, a1.ID, "one", t0)); err != nil {
+			t.Fatal(err)
+		}
+		rows := func() [3]int64 {
+			return [3]int64{count(t, s, "bindings"), count(t, s, "sessions"), count(t, s, "audit_events")}
+		}
+		before := rows()
+
+		// Another WeChat user may not take a bound account.
+		if _, err := s.Bind(ctx, bindInput(t2, r2.User.ID, a1.ID, "one", t0)); !errors.Is(err, db.ErrAccountBound) || !errors.Is(err, db.ErrConflict) {
+			t.Fatalf("account taken: %v", err)
+		}
+		// A disabled account is refused before the conflict question.
+		must(t, s.SetAccountDisabled(ctx, a2.ID, true, cli))
+		before = rows()
+		if _, err := s.Bind(ctx, bindInput(t2, r2.User.ID, a2.ID, "two", t0)); !errors.Is(err, db.ErrAccountDisabled) {
+			t.Fatalf("disabled: %v", err)
+		}
+		must(t, s.SetAccountDisabled(ctx, a2.ID, false, cli))
+		before = rows()
+		// A bound WeChat user may not bind a second account (with a valid session instead of a ticket).
+		_, sess, _ := login(t, s, "o_1", "k", t0)
+		before = rows()
+		in := bindInput(nil, r1.User.ID, a2.ID, "two", t0)
+		in.SessionID = sess.ID
+		if _, err := s.Bind(ctx, in); !errors.Is(err, db.ErrWxUserBound) {
+			t.Fatalf("user already bound: %v", err)
+		}
+		if after := rows(); after != before {
+			t.Fatalf("a refused bind left rows: %v -> %v", before, after)
+		}
+		if got, _ := s.SessionByTokenHash(ctx, mustSessionHash(t, s, sess.ID)); !got.RevokedAt.IsZero() {
+			t.Fatal("a refused bind ended the Bearer session")
+		}
+		// The ticket of a refused bind is still usable.
+		if _, err := s.TicketByHash(ctx, t2, t0); err != nil {
+			t.Fatalf("refused bind consumed the ticket: %v", err)
+		}
+		if _, err := s.Bind(ctx, bindInput(t2, r2.User.ID, a2.ID, "two", t0)); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+func mustSessionHash(t testing.TB, s *db.Store, id int64) []byte {
+	t.Helper()
+	var h []byte
+	must(t, s.Writer().QueryRow(s.Rebind(`SELECT token_hash FROM sessions WHERE id = ?`), id).Scan(&h))
+	return h
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func TestUnbindAndAccountChangesEndSessions(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, s *db.Store) {
+		ctx := context.Background()
+		acc, _ := s.CreateAccount(ctx, "carol", "Carol", "h", cli)
+		now := time.Now()
+		r, _, ticket := checkBind(t, s, "o_carol", now)
+		in := bindInput(ticket, r.User.ID, acc.ID, "carol", now)
+		br, err := s.Bind(ctx, in)
+		must(t, err)
+		_, other, _ := login(t, s, "o_carol", "k", now) // carries the account too
+		_, plain, _ := login(t, s, "o_dave", "k", now)  // someone else
+		feed0 := count(t, s, "revocations")
+
+		// Password change: both sessions carrying the account end, through the feed.
+		must(t, s.SetAccountPassword(ctx, acc.ID, "h2", db.AuditActor{Type: "operator", ID: "7", IP: "198.51.100.1"}))
+		for _, h := range [][]byte{in.Session.TokenHash} {
+			if _, err := s.CheckToken(ctx, h, now); !errors.Is(err, db.ErrNotFound) {
+				t.Fatalf("session survived a password change: %v", err)
+			}
+		}
+		if _, err := s.CheckToken(ctx, mustSessionHash(t, s, other.ID), now); !errors.Is(err, db.ErrNotFound) {
+			t.Fatal("second session survived a password change")
+		}
+		if _, err := s.CheckToken(ctx, mustSessionHash(t, s, plain.ID), now); err != nil {
+			t.Fatalf("unrelated session ended: %v", err)
+		}
+		if n := count(t, s, "revocations") - feed0; n != 2 {
+			t.Fatalf("feed entries: %d", n)
+		}
+		if n := queryInt(t, s, `SELECT COUNT(*) FROM audit_events WHERE action = 'account.passwd' AND actor_type = 'operator' AND actor_id = '7' AND ip = '198.51.100.1'`); n != 1 {
+			t.Fatal("password change not audited with its actor")
+		}
+
+		// Disable: a fresh session carrying the account ends too.
+		_, s3, _ := login(t, s, "o_carol", "k", now)
+		must(t, s.SetAccountDisabled(ctx, acc.ID, true, cli))
+		if _, err := s.CheckToken(ctx, mustSessionHash(t, s, s3.ID), now); !errors.Is(err, db.ErrNotFound) {
+			t.Fatal("session survived disable")
+		}
+		must(t, s.SetAccountDisabled(ctx, acc.ID, false, cli))
+		if err := s.SetAccountDisabled(ctx, 99999, true, cli); !errors.Is(err, db.ErrNotFound) {
+			t.Fatalf("unknown account: %v", err)
+		}
+
+		// Unbind with a fresh unbound session; every session carrying it ends.
+		_, s4, _ := login(t, s, "o_carol", "k", now)
+		ns := newSession(now)
+		fresh, err := s.Unbind(ctx, db.UnbindInput{WxUserID: r.User.ID, SessionID: s4.ID, Session: &ns,
+			Actor: db.AuditActor{Type: "user", ID: itoa(r.User.ID)}})
+		must(t, err)
+		if fresh.AccountID != 0 || fresh.ID == 0 {
+			t.Fatalf("fresh session: %+v", fresh)
+		}
+		if _, err := s.CheckToken(ctx, mustSessionHash(t, s, s4.ID), now); !errors.Is(err, db.ErrNotFound) {
+			t.Fatal("session survived unbind")
+		}
+		if _, err := s.BindingOfWxUser(ctx, r.User.ID); !errors.Is(err, db.ErrNotFound) {
+			t.Fatalf("binding survived: %v", err)
+		}
+		if _, err := s.Unbind(ctx, db.UnbindInput{WxUserID: r.User.ID}); !errors.Is(err, db.ErrNotFound) {
+			t.Fatalf("unbind when not bound: %v", err)
+		}
+		_ = br
+
+		// Operator bind and unbind, with reasons in the audit log.
+		op := db.AuditActor{Type: "operator", ID: "3"}
+		must(t, s.OperatorBind(ctx, r.User.ID, acc.ID, "asked at the desk", op))
+		if err := s.OperatorBind(ctx, plain.WxUserID, acc.ID, "x", op); !errors.Is(err, db.ErrAccountBound) {
+			t.Fatalf("operator bind of a taken account: %v", err)
+		}
+		_, s5, _ := login(t, s, "o_carol", "k", now)
+		if s5.AccountID != acc.ID {
+			t.Fatal("login after an operator bind carries the account")
+		}
+		must(t, s.OperatorUnbind(ctx, r.User.ID, "left the company", op))
+		if _, err := s.CheckToken(ctx, mustSessionHash(t, s, s5.ID), now); !errors.Is(err, db.ErrNotFound) {
+			t.Fatal("session survived operator unbind")
+		}
+		if n := queryInt(t, s, `SELECT COUNT(*) FROM audit_events WHERE actor_type = 'operator' AND actor_id = '3'
+			AND (detail LIKE '%asked at the desk%' OR detail LIKE '%left the company%')`); n != 2 {
+			t.Fatalf("operator bind/unbind audit: %d", n)
+		}
+	})
+}

@@ -1,0 +1,95 @@
+package db
+
+import (
+	"context"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// TicketTTL is how long a bind ticket lives.
+const TicketTTL = 10 * time.Minute
+
+// TicketMaxFailures is how many wrong passwords kill a bind ticket.
+const TicketMaxFailures = 5
+
+// CheckBindInput is one completed code exchange on checkBind: the user, the session to start
+// if they are bound, and the ticket to store if they are not.
+type CheckBindInput struct {
+	LoginInput
+	TicketHash []byte // SHA-256 of the raw ticket, which only the client gets
+}
+
+// CheckBindResult is what checkBind found. Bound users have a new Session carrying their
+// account; the others have a ticket, stored until TicketExpiresAt.
+type CheckBindResult struct {
+	User            WxUser
+	AccountID       int64   // 0: not bound
+	Session         Session // the new session when bound
+	TicketExpiresAt time.Time
+}
+
+// CheckBind records a code exchange in one write transaction: the WeChat user is upserted
+// as Login does; a bound user gets a new session carrying the account (counted as a login);
+// an unbound one gets a bind ticket of TicketTTL (only its hash is stored, never the
+// openid in its place) and no session. A disabled user is ErrUserDisabled.
+func (s *Store) CheckBind(ctx context.Context, in CheckBindInput) (CheckBindResult, error) {
+	now := in.Session.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	sealed, err := s.sealKey(in.SessionKey)
+	if err != nil {
+		return CheckBindResult{}, wrap("check bind", err)
+	}
+	var res CheckBindResult
+	err = s.tx(ctx, "check bind", func(tx *sqlx.Tx) error {
+		u, bound, newUser, err := s.upsertWxUser(ctx, tx, in.LoginInput, sealed, now)
+		if err != nil {
+			return err
+		}
+		res = CheckBindResult{User: u, AccountID: bound}
+		if bound != 0 {
+			ns := in.Session
+			ns.AccountID = bound
+			if res.Session, err = s.insertSession(ctx, tx, u.ID, in.AppID, ns, now); err != nil {
+				return err
+			}
+			return s.bumpStats(ctx, tx, now, 1, 0, b2i(newUser))
+		}
+		res.TicketExpiresAt = time.UnixMilli(now.Add(TicketTTL).UnixMilli())
+		if _, err := s.exec(ctx, tx, `INSERT INTO bind_tickets (hash, wx_user_id, appid, created_at, expires_at)
+			VALUES (?, ?, ?, ?, ?)`, in.TicketHash, u.ID, in.AppID, now.UnixMilli(), res.TicketExpiresAt.UnixMilli()); err != nil {
+			return err
+		}
+		if newUser {
+			return s.bumpStats(ctx, tx, now, 0, 0, 1)
+		}
+		return nil
+	})
+	if err != nil {
+		return CheckBindResult{}, err
+	}
+	return res, nil
+}
+
+// BindTicket is a live bind ticket: which WeChat user it lets bind.
+type BindTicket struct {
+	WxUserID  int64
+	AppID     string
+	ExpiresAt time.Time
+	Failures  int
+}
+
+// TicketByHash returns the bind ticket with this hash if it can still be used at now: not
+// used, not expired, fewer than TicketMaxFailures failures. ErrNotFound otherwise.
+func (s *Store) TicketByHash(ctx context.Context, hash []byte, now time.Time) (BindTicket, error) {
+	var t BindTicket
+	err := s.row(ctx, s.r, `SELECT wx_user_id, appid, expires_at, failures FROM bind_tickets
+		WHERE hash = ? AND used_at IS NULL AND expires_at > ? AND failures < ?`,
+		hash, now.UnixMilli(), TicketMaxFailures).Scan(&t.WxUserID, &t.AppID, msTime{&t.ExpiresAt}, &t.Failures)
+	if err != nil {
+		return BindTicket{}, wrap("bind ticket", err)
+	}
+	return t, nil
+}
