@@ -6,6 +6,7 @@ import (
 	"context"
 	"log/slog"
 	"net/netip"
+	"runtime"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -14,6 +15,7 @@ import (
 
 	"miniauth/api/wechat"
 	"miniauth/db"
+	"miniauth/password"
 )
 
 // WeChat is what the API needs from WeChat's server API; *wechat.Client implements it.
@@ -30,9 +32,10 @@ type Config struct {
 	SessionMax     time.Duration // and this long after its login, whatever happens
 	PublicURL      string        // scheme://host[:port] for absolute URLs; "" derives it from the request
 	TrustedProxies []netip.Prefix
-	LoginRatePerIP int      // per minute on /api/login and checkBind; 0 = off
-	ServiceKeys    []string // for /internal/introspect; empty = off
-	PhoneRate      int      // getPhoneNumber calls per user per minute; 0 = 5
+	LoginRatePerIP int              // per minute on /api/login and checkBind; 0 = off
+	ServiceKeys    []string         // for /internal/introspect; empty = off
+	PhoneRate      int              // getPhoneNumber calls per user per minute; 0 = 5
+	Hasher         *password.Hasher // checks account passwords on bind; nil = OWASP, one per core
 	Now            func() time.Time
 }
 
@@ -45,6 +48,7 @@ type Handler struct {
 	metrics *Metrics
 	refresh singleflight.Group
 	phone   *userRate
+	hasher  *password.Hasher
 }
 
 // New builds the API handler.
@@ -58,8 +62,11 @@ func New(store *db.Store, wx WeChat, cfg Config, log *slog.Logger, metrics *Metr
 	if metrics == nil {
 		metrics = NewMetrics(nil)
 	}
+	if cfg.Hasher == nil {
+		cfg.Hasher = password.New(password.OWASP, runtime.GOMAXPROCS(0), 64)
+	}
 	return &Handler{store: store, wx: wx, cfg: cfg, log: log, metrics: metrics,
-		phone: newUserRate(cfg.PhoneRate, time.Minute)}
+		phone: newUserRate(cfg.PhoneRate, time.Minute), hasher: cfg.Hasher}
 }
 
 // Register mounts the public routes: /api, the probes and the avatar files.
@@ -78,6 +85,10 @@ func (h *Handler) Register(app *fiber.App) {
 	r.Post("/user/avatar", h.userAvatar)
 	r.Post("/user/phone", h.userPhone)
 	r.Post("/user/delete", h.userDelete)
+	r.Get("/user/checkBind", h.bindEnvelope, perIP, h.checkBind)
+	r.Post("/user/checkBind", h.bindEnvelope, perIP, h.checkBind)
+	r.Post("/user/bind", h.bindEnvelope, perIP, h.bind)
+	r.Post("/user/unbind", h.bindEnvelope, h.unbind)
 	r.Post("/token/refresh", h.tokenRefresh)
 	r.Post("/logout", h.logout)
 	// Unknown paths and methods under /api reach ErrorHandler as Fiber's 404/405, which

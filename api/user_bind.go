@@ -1,0 +1,183 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"math"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"miniauth/db"
+	"miniauth/password"
+)
+
+// bindRequest is the body of POST /api/user/bind. Without bindTicket the caller proves who
+// they are with Authorization: Bearer.
+type bindRequest struct {
+	BindTicket string `json:"bindTicket"`
+	Username   string `json:"username"`
+	Password   string `json:"password"`
+}
+
+func invalidTicket(msg string) *Error {
+	return newError(http.StatusUnauthorized, "invalid_ticket", "%s", msg)
+}
+
+// bindWho is the WeChat user a bind is for, and its proof.
+type bindWho struct {
+	wxUserID   int64
+	appID      string
+	ticketHash []byte // ticket flow
+	sessionID  int64  // Bearer flow
+}
+
+// bindSubject resolves the ticket, or else the Bearer session, to the WeChat user binding.
+func (h *Handler) bindSubject(c *fiber.Ctx, ticket string, now time.Time) (bindWho, error) {
+	if ticket == "" {
+		if bearerToken(c) == "" {
+			return bindWho{}, invalidTicket("bindTicket is required (from checkBind), or send Authorization: Bearer <token>")
+		}
+		s, err := h.authenticate(c)
+		if err != nil {
+			return bindWho{}, err
+		}
+		return bindWho{wxUserID: s.WxUserID, appID: s.AppID, sessionID: s.ID}, nil
+	}
+	hash := hashToken(ticket)
+	if hash == nil {
+		return bindWho{}, invalidTicket("the bind ticket is malformed")
+	}
+	t, err := h.store.TicketByHash(c.UserContext(), hash, now)
+	if errors.Is(err, db.ErrNotFound) {
+		return bindWho{}, invalidTicket("the bind ticket is invalid, expired, used or has too many failures: call checkBind again")
+	}
+	if err != nil {
+		return bindWho{}, storeUnavailable(err)
+	}
+	return bindWho{wxUserID: t.WxUserID, appID: t.AppID, ticketHash: hash}, nil
+}
+
+// retryAfter rounds a wait up to whole seconds for Retry-After.
+func retryAfter(d time.Duration) int {
+	return max(1, int(math.Ceil(d.Seconds())))
+}
+
+// hasherError maps a failed password check that is not a wrong password.
+func hasherError(ctx context.Context, err error) error {
+	switch {
+	case errors.Is(err, password.ErrBusy):
+		return &Error{Status: http.StatusServiceUnavailable, Code: "server_busy",
+			Message: "too many sign-ins at once, try again in a moment", RetryAfter: 1}
+	case ctx.Err() != nil:
+		return &Error{Status: http.StatusServiceUnavailable, Code: "server_busy",
+			Message: "request cancelled while waiting to check the password", RetryAfter: 1, cause: err}
+	}
+	return internalError(err)
+}
+
+// bind binds the caller's WeChat user to a platform account proven by its password. The
+// order of checks is fixed: ticket (or Bearer session), throttling, password (an unknown
+// username checks a dummy hash: same answer, same time), disabled account, conflict.
+func (h *Handler) bind(c *fiber.Ctx) error {
+	var req bindRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	username, err := db.NormalizeUsername(req.Username)
+	if err != nil {
+		return badRequest("username is required (1 to %d characters)", db.MaxUsernameLen)
+	}
+	if req.Password == "" {
+		return badRequest("password is required")
+	}
+	if len(req.Password) > password.MaxLen {
+		return badRequest("password is longer than %d bytes", password.MaxLen)
+	}
+	ctx := c.UserContext()
+	now := h.now()
+	who, err := h.bindSubject(c, req.BindTicket, now)
+	if err != nil {
+		return err
+	}
+	ip := h.clientIP(c)
+	key := db.ThrottleKey{Username: username, IP: ip, WxUserID: who.wxUserID}
+	wait, err := h.store.BindThrottle(ctx, key, now)
+	if err != nil {
+		return storeUnavailable(err)
+	}
+	if wait > 0 {
+		return &Error{Status: http.StatusTooManyRequests, Code: "rate_limited",
+			Message: "too many failed sign-ins for this account: retry later", RetryAfter: retryAfter(wait)}
+	}
+
+	acc, err := h.store.AccountByUsername(ctx, username)
+	if err != nil && !errors.Is(err, db.ErrNotFound) {
+		return storeUnavailable(err)
+	}
+	ok, rehash, err := h.hasher.Verify(ctx, acc.PasswordHash, req.Password) // "" checks a dummy
+	if err != nil {
+		return hasherError(ctx, err)
+	}
+	actor := db.AuditActor{Type: "user", ID: strconv.FormatInt(who.wxUserID, 10), IP: ip}
+	if !ok {
+		if _, err := h.store.RecordBindFailure(ctx, db.BindFailure{ThrottleKey: key, AccountID: acc.ID,
+			TicketHash: who.ticketHash, Actor: actor, Now: now}); err != nil {
+			return storeUnavailable(err)
+		}
+		return newError(http.StatusUnauthorized, "invalid_credentials", "wrong username or password")
+	}
+	if acc.Disabled {
+		return accountDisabled()
+	}
+
+	iss := h.issue(c, now, now.Add(h.cfg.SessionMax))
+	res, err := h.store.Bind(ctx, db.BindInput{TicketHash: who.ticketHash, SessionID: who.sessionID,
+		WxUserID: who.wxUserID, AppID: who.appID, AccountID: acc.ID, Username: username,
+		Session: iss.NewSession, Actor: actor})
+	if err != nil {
+		return bindStoreError(err)
+	}
+	if rehash {
+		h.rehash(ctx, acc, req.Password)
+	}
+	return c.JSON(boundResponse{Code: bindCodeOK, Msg: "bound", tokenPair: iss.pair,
+		UserInfo: newUserInfo(res.Account, res.User)})
+}
+
+func accountDisabled() *Error {
+	return newError(http.StatusForbidden, "account_disabled", "this account is disabled: contact the platform's support")
+}
+
+// bindStoreError maps the refusals of Store.Bind.
+func bindStoreError(err error) error {
+	switch {
+	case errors.Is(err, db.ErrTicketInvalid):
+		return invalidTicket("the bind ticket was used or expired meanwhile: call checkBind again")
+	case errors.Is(err, db.ErrNotFound):
+		return unauthorized("the session or user ended meanwhile: log in again")
+	case errors.Is(err, db.ErrAccountDisabled):
+		return accountDisabled()
+	case errors.Is(err, db.ErrUserDisabled):
+		return newError(http.StatusForbidden, "forbidden", "this user has been disabled by an operator")
+	case errors.Is(err, db.ErrWxUserBound):
+		return newError(http.StatusConflict, "conflict", "this WeChat user is already bound to an account: unbind it first")
+	case errors.Is(err, db.ErrAccountBound):
+		return newError(http.StatusConflict, "conflict", "this account is already bound to another WeChat user: unbind it there, or ask an operator")
+	}
+	return storeUnavailable(err)
+}
+
+// rehash replaces a verified password's hash (bcrypt, or argon2id under old parameters)
+// with one under the current parameters. A failure only delays it to the next sign-in.
+func (h *Handler) rehash(ctx context.Context, acc db.Account, pw string) {
+	enc, err := h.hasher.Hash(ctx, pw)
+	if err == nil {
+		err = h.store.RehashPassword(ctx, acc.ID, acc.PasswordHash, enc)
+	}
+	if err != nil && h.log != nil {
+		h.log.Warn("password rehash failed; will retry at the next sign-in", "account", acc.ID, "err", err)
+	}
+}

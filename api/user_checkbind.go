@@ -1,0 +1,141 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"miniauth/db"
+)
+
+// checkBind, bind and unbind answer in the envelope mini-program code written for
+// comparable products expects: `code` 1 (done), 301 (not bound: here is a bind ticket) or 0
+// (failed, with the API's usual `error` and `message` beside `msg`).
+const (
+	bindCodeOK       = 1
+	bindCodeNotBound = 301
+	bindCodeFailed   = 0
+)
+
+// bindFailure is the body of a failed checkBind, bind or unbind.
+type bindFailure struct {
+	Code      int    `json:"code"`
+	Msg       string `json:"msg"`
+	Error     string `json:"error"`
+	Message   string `json:"message"`
+	WxErrcode int    `json:"wx_errcode,omitempty"`
+}
+
+// bindEnvelope answers the failures of the handlers after it (the per-IP limiter
+// included) in the code/msg envelope; everything else about them is as on every /api path.
+func (h *Handler) bindEnvelope(c *fiber.Ctx) error {
+	err := c.Next()
+	if err == nil {
+		return nil
+	}
+	ae := AsError(err)
+	if ae.Status >= 500 && h.log != nil {
+		h.log.Error("request failed", "method", c.Method(), "path", c.Path(),
+			"status", ae.Status, "code", ae.Code, "err", ae.Error())
+	}
+	if ae.RetryAfter > 0 {
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(ae.RetryAfter))
+	}
+	return c.Status(ae.Status).JSON(bindFailure{Code: bindCodeFailed, Msg: ae.Message, Error: ae.Code,
+		Message: ae.Message, WxErrcode: ae.WxErrcode})
+}
+
+// userInfoView is the `userInfo` object: the bound account and the WeChat profile.
+type userInfoView struct {
+	ID        int64  `json:"id"`
+	Username  string `json:"username"`
+	Name      string `json:"name"`
+	NickName  string `json:"nickName"`
+	AvatarURL string `json:"avatarUrl"`
+}
+
+func newUserInfo(a db.Account, u db.WxUser) userInfoView {
+	return userInfoView{ID: a.ID, Username: a.Username, Name: a.Name, NickName: u.NickName, AvatarURL: u.AvatarURL}
+}
+
+// boundResponse is the answer of a checkBind or bind that ends with a session carrying the
+// account.
+type boundResponse struct {
+	Code int    `json:"code"`
+	Msg  string `json:"msg"`
+	tokenPair
+	UserInfo userInfoView `json:"userInfo"`
+}
+
+// notBoundResponse is the answer of a checkBind for a user without a binding.
+type notBoundResponse struct {
+	Code       int    `json:"code"`
+	Msg        string `json:"msg"`
+	BindTicket string `json:"bindTicket"`
+	ExpiresIn  int64  `json:"expires_in"`
+}
+
+// checkBindCode reads the wx.login code from the query, or from a JSON or form body.
+func checkBindCode(c *fiber.Ctx) (string, error) {
+	code := c.Query("code")
+	if code == "" && c.Method() == fiber.MethodPost && len(c.Body()) > 0 {
+		ct := strings.ToLower(c.Get(fiber.HeaderContentType))
+		switch {
+		case strings.HasPrefix(ct, fiber.MIMEApplicationForm), strings.HasPrefix(ct, fiber.MIMEMultipartForm):
+			code = c.FormValue("code")
+		default:
+			var req loginRequest
+			if err := decodeJSON(c, &req); err != nil {
+				return "", err
+			}
+			code = req.Code
+		}
+	}
+	if err := validCode(code); err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(code), nil
+}
+
+// checkBind exchanges a wx.login code and tells whether the user is bound: bound users get
+// a session carrying their account, the others a bind ticket for POST /api/user/bind.
+func (h *Handler) checkBind(c *fiber.Ctx) error {
+	code, err := checkBindCode(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	ws, err := h.wx.Code2Session(ctx, code)
+	if err != nil {
+		return h.wechatError(ctx, err)
+	}
+	now := h.now()
+	iss := h.issue(c, now, now.Add(h.cfg.SessionMax))
+	ticket, ticketHash := newToken()
+	res, err := h.store.CheckBind(ctx, db.CheckBindInput{
+		LoginInput: db.LoginInput{AppID: h.wx.AppID(), OpenID: ws.OpenID, UnionID: ws.UnionID,
+			SessionKey: ws.SessionKey, Session: iss.NewSession},
+		TicketHash: ticketHash,
+	})
+	if errors.Is(err, db.ErrUserDisabled) {
+		return newError(http.StatusForbidden, "forbidden", "this user has been disabled by an operator")
+	}
+	if err != nil {
+		return storeUnavailable(err)
+	}
+	if res.AccountID == 0 {
+		return c.JSON(notBoundResponse{Code: bindCodeNotBound,
+			Msg:        "not bound: sign in with the platform account's username and password to bind it",
+			BindTicket: ticket, ExpiresIn: int64(db.TicketTTL / time.Second)})
+	}
+	acc, err := h.store.AccountByID(ctx, res.AccountID)
+	if err != nil {
+		return storeUnavailable(err)
+	}
+	return c.JSON(boundResponse{Code: bindCodeOK, Msg: "bound: logged in", tokenPair: iss.pair,
+		UserInfo: newUserInfo(acc, res.User)})
+}
