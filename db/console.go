@@ -1,0 +1,75 @@
+package db
+
+import (
+	"slices"
+	"strings"
+)
+
+// Keyset selects one page of a console list ordered by id, newest first: rows with an id
+// below After (the next page), or above Before (the previous page), or the first page.
+// Deep pages cost what the first does: no OFFSET.
+type Keyset struct {
+	After, Before int64
+	Limit         int // 0 means 50
+}
+
+// limit is the page size.
+func (k Keyset) limit() int {
+	if k.Limit <= 0 {
+		return 50
+	}
+	return min(k.Limit, 500)
+}
+
+// where adds the cursor condition on col to w and returns the ORDER BY direction and
+// the LIMIT (one more than the page, to learn whether there is more).
+func (k Keyset) where(w *where, col string) (order string, limit int) {
+	switch {
+	case k.Before > 0:
+		w.add(col+" > ?", k.Before)
+		return col + " ASC", k.limit() + 1
+	case k.After > 0:
+		w.add(col+" < ?", k.After)
+	}
+	return col + " DESC", k.limit() + 1
+}
+
+// pageOf trims rows fetched by Keyset.where to one page in newest-first order and
+// reports whether rows lie beyond it in the direction of travel.
+func pageOf[T any](k Keyset, rows []T) (page []T, more bool) {
+	if more = len(rows) > k.limit(); more {
+		rows = rows[:k.limit()]
+	}
+	if k.Before > 0 {
+		slices.Reverse(rows)
+	}
+	return rows, more
+}
+
+// where collects AND-ed SQL conditions written with ? and their arguments.
+type where struct {
+	conds []string
+	args  []any
+}
+
+func (w *where) add(cond string, args ...any) {
+	w.conds = append(w.conds, cond)
+	w.args = append(w.args, args...)
+}
+
+// sql is the WHERE clause, or "" when there is no condition.
+func (w *where) sql() string {
+	if len(w.conds) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(w.conds, " AND ")
+}
+
+// likeEscape escapes LIKE's wildcards in s (escape character '\').
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// Keys returns the key ring the store seals with; the console derives its cookie keys
+// from it.
+func (s *Store) Keys() *Keyring { return s.keys }

@@ -1,0 +1,101 @@
+package db
+
+import (
+	"context"
+	"strconv"
+	"time"
+)
+
+// AccountListRow is one platform account as the console lists it, with the WeChat user
+// bound to it (no password hash).
+type AccountListRow struct {
+	ID             int64
+	Username, Name string
+	Disabled       bool
+	BoundUserID    int64 // 0: no WeChat user bound
+	BoundNickname  string
+	CreatedAt      time.Time
+}
+
+// ListAccounts returns one page of platform accounts, newest first; q matches a username
+// exactly or by prefix, or a name by substring.
+func (s *Store) ListAccounts(ctx context.Context, q string, k Keyset) ([]AccountListRow, bool, error) {
+	var w where
+	if q != "" {
+		w.add(`(a.username LIKE ? ESCAPE '\' OR a.name LIKE ? ESCAPE '\')`, likeEscape(q)+"%", "%"+likeEscape(q)+"%")
+	}
+	order, limit := k.where(&w, "a.id")
+	rows, err := s.rows(ctx, s.r, `SELECT a.id, a.username, a.name, a.disabled, COALESCE(b.wx_user_id, 0),
+		COALESCE(u.nickname, ''), a.created_at
+		FROM accounts a LEFT JOIN bindings b ON b.account_id = a.id LEFT JOIN wx_users u ON u.id = b.wx_user_id`+
+		w.sql()+` ORDER BY `+order+` LIMIT `+strconv.Itoa(limit), w.args...)
+	if err != nil {
+		return nil, false, wrap("list accounts", err)
+	}
+	defer rows.Close()
+	var out []AccountListRow
+	for rows.Next() {
+		var a AccountListRow
+		if err := rows.Scan(&a.ID, &a.Username, &a.Name, &a.Disabled, &a.BoundUserID, &a.BoundNickname,
+			msTime{&a.CreatedAt}); err != nil {
+			return nil, false, wrap("list accounts", err)
+		}
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, wrap("list accounts", err)
+	}
+	page, more := pageOf(k, out)
+	return page, more, nil
+}
+
+// ListBindings returns one page of bindings, newest WeChat user first; q matches a
+// username exactly, a WeChat user id, or a nickname by substring.
+func (s *Store) ListBindings(ctx context.Context, q string, k Keyset) ([]ConsoleBinding, bool, error) {
+	var w where
+	if q != "" {
+		id, _ := strconv.ParseInt(q, 10, 64)
+		w.add(`(a.username = ? OR b.wx_user_id = ? OR u.nickname LIKE ? ESCAPE '\')`, q, id, "%"+likeEscape(q)+"%")
+	}
+	order, limit := k.where(&w, "b.wx_user_id")
+	rows, err := s.rows(ctx, s.r, `SELECT b.wx_user_id, u.nickname, u.phone, b.account_id, a.username, a.name,
+		b.created_at, b.created_by
+		FROM bindings b JOIN accounts a ON a.id = b.account_id JOIN wx_users u ON u.id = b.wx_user_id`+
+		w.sql()+` ORDER BY `+order+` LIMIT `+strconv.Itoa(limit), w.args...)
+	if err != nil {
+		return nil, false, wrap("list bindings", err)
+	}
+	defer rows.Close()
+	var out []ConsoleBinding
+	for rows.Next() {
+		var b ConsoleBinding
+		if err := rows.Scan(&b.WxUserID, &b.Nickname, &b.Phone, &b.AccountID, &b.Username, &b.AccountName,
+			msTime{&b.CreatedAt}, &b.CreatedBy); err != nil {
+			return nil, false, wrap("list bindings", err)
+		}
+		out = append(out, b)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, wrap("list bindings", err)
+	}
+	page, more := pageOf(k, out)
+	return page, more, nil
+}
+
+// ConsoleTotals are the overview's counts.
+type ConsoleTotals struct {
+	Users, BoundUsers, Accounts, ActiveSessions int64
+}
+
+// CountTotals counts the overview's totals. It reads whole tables, so the console calls
+// it at most once a minute, in the background, never per page view.
+func (s *Store) CountTotals(ctx context.Context, now time.Time) (ConsoleTotals, error) {
+	var t ConsoleTotals
+	err := s.row(ctx, s.r, `SELECT
+		(SELECT COUNT(*) FROM wx_users WHERE deleted_at IS NULL),
+		(SELECT COUNT(*) FROM bindings),
+		(SELECT COUNT(*) FROM accounts),
+		(SELECT COUNT(*) FROM sessions WHERE revoked_at IS NULL AND idle_expires_at > ? AND max_expires_at > ?)`,
+		now.UnixMilli(), now.UnixMilli()).Scan(&t.Users, &t.BoundUsers, &t.Accounts, &t.ActiveSessions)
+	return t, wrap("count totals", err)
+}

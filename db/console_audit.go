@@ -1,0 +1,70 @@
+package db
+
+import (
+	"context"
+	"strconv"
+	"time"
+)
+
+// AuditFilter narrows the console's audit log; empty fields match everything.
+type AuditFilter struct {
+	Action string // exact action code
+	Actor  string // an actor type ("system") or "<type>:<id>" ("operator:admin")
+	Target string // exact target ("wx_user:12")
+}
+
+// AuditRow is one stored audit event.
+type AuditRow struct {
+	ID int64
+	AuditEvent
+}
+
+// ListAudit returns one page of audit events matching f, newest first, and whether there
+// are more.
+func (s *Store) ListAudit(ctx context.Context, f AuditFilter, k Keyset) ([]AuditRow, bool, error) {
+	var w where
+	if f.Action != "" {
+		w.add("action = ?", f.Action)
+	}
+	if f.Target != "" {
+		w.add("target = ?", f.Target)
+	}
+	if f.Actor != "" {
+		if typ, id, ok := cutActor(f.Actor); ok {
+			w.add("actor_type = ? AND actor_id = ?", typ, id)
+		} else {
+			w.add("actor_type = ?", f.Actor)
+		}
+	}
+	order, limit := k.where(&w, "id")
+	rows, err := s.rows(ctx, s.r, `SELECT id, at, actor_type, actor_id, action, target, ip, detail FROM audit_events`+
+		w.sql()+` ORDER BY `+order+` LIMIT `+strconv.Itoa(limit), w.args...)
+	if err != nil {
+		return nil, false, wrap("list audit events", err)
+	}
+	defer rows.Close()
+	var out []AuditRow
+	for rows.Next() {
+		var r AuditRow
+		var at time.Time
+		if err := rows.Scan(&r.ID, msTime{&at}, &r.ActorType, &r.ActorID, &r.Action, &r.Target, &r.IP, &r.Detail); err != nil {
+			return nil, false, wrap("list audit events", err)
+		}
+		r.At = at
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, wrap("list audit events", err)
+	}
+	page, more := pageOf(k, out)
+	return page, more, nil
+}
+
+func cutActor(a string) (typ, id string, ok bool) {
+	for i := 0; i < len(a); i++ {
+		if a[i] == ':' {
+			return a[:i], a[i+1:], true
+		}
+	}
+	return "", "", false
+}

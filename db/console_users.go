@@ -1,0 +1,173 @@
+package db
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// UserFilter is the console's users search: Q matches a nickname substring, a phone
+// number (exact), a bound account's username (exact), an openid (exact) or a user id.
+type UserFilter struct {
+	Q        string
+	Bound    string // "yes", "no" or "" for both
+	Disabled bool   // only disabled users
+	HasPhone bool   // only users with a phone number
+}
+
+// UserListRow is one WeChat user in a console list, with the account it is bound to.
+type UserListRow struct {
+	ID                    int64
+	Nickname, AvatarURL   string
+	Phone                 string // unmasked: the web layer masks it
+	AccountID             int64  // 0: not bound
+	Username, AccountName string
+	Disabled              bool
+	CreatedAt             time.Time
+	LastLoginAt           time.Time
+}
+
+// trigramMin is the shortest substring a trigram index can look up; shorter nickname
+// searches scan newest-first instead, which stops as soon as a page is full.
+const trigramMin = 3
+
+// ListWxUsers returns one page of live (not erased) WeChat users matching f, newest first,
+// and whether there are more in the direction of k.
+func (s *Store) ListWxUsers(ctx context.Context, f UserFilter, k Keyset) ([]UserListRow, bool, error) {
+	var w where
+	w.add("u.deleted_at IS NULL")
+	switch f.Bound {
+	case "yes":
+		w.add("b.wx_user_id IS NOT NULL")
+	case "no":
+		w.add("b.wx_user_id IS NULL")
+	}
+	if f.Disabled {
+		w.add("u.disabled")
+	}
+	if f.HasPhone {
+		w.add("u.phone <> ''")
+	}
+	if q := strings.TrimSpace(f.Q); q != "" {
+		s.userSearch(&w, q)
+	}
+	order, limit := k.where(&w, "u.id")
+	rows, err := s.rows(ctx, s.r, `SELECT u.id, u.nickname, u.avatar_url, u.phone, COALESCE(b.account_id, 0),
+		COALESCE(a.username, ''), COALESCE(a.name, ''), u.disabled, u.created_at, u.last_login_at
+		FROM wx_users u LEFT JOIN bindings b ON b.wx_user_id = u.id LEFT JOIN accounts a ON a.id = b.account_id`+
+		w.sql()+` ORDER BY `+order+` LIMIT `+strconv.Itoa(limit), w.args...)
+	if err != nil {
+		return nil, false, wrap("list wx users", err)
+	}
+	defer rows.Close()
+	var out []UserListRow
+	for rows.Next() {
+		var u UserListRow
+		if err := rows.Scan(&u.ID, &u.Nickname, &u.AvatarURL, &u.Phone, &u.AccountID, &u.Username,
+			&u.AccountName, &u.Disabled, msTime{&u.CreatedAt}, msTime{&u.LastLoginAt}); err != nil {
+			return nil, false, wrap("list wx users", err)
+		}
+		out = append(out, u)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, wrap("list wx users", err)
+	}
+	page, more := pageOf(k, out)
+	return page, more, nil
+}
+
+// userSearch adds the condition for a search term: the exact matches (openid, phone,
+// username, id) through their indexes, and the nickname substring through the trigram
+// index when the term is long enough.
+func (s *Store) userSearch(w *where, q string) {
+	exact := []string{
+		`SELECT id FROM wx_users WHERE openid = ?`,
+		`SELECT id FROM wx_users WHERE phone = ?`,
+		`SELECT b2.wx_user_id FROM bindings b2 JOIN accounts a2 ON a2.id = b2.account_id WHERE a2.username = ?`,
+	}
+	args := []any{q, q, q}
+	if id, err := strconv.ParseInt(q, 10, 64); err == nil && id > 0 {
+		exact = append(exact, `SELECT id FROM wx_users WHERE id = ?`)
+		args = append(args, id)
+	}
+	like := "%" + likeEscape(q) + "%"
+	if utf8.RuneCountInString(q) < trigramMin {
+		op := "LIKE"
+		if s.dialect == DialectPostgres {
+			op = "ILIKE"
+		}
+		w.add(`(u.id IN (`+strings.Join(exact, " UNION ALL ")+`) OR u.nickname `+op+` ? ESCAPE '\')`, append(args, like)...)
+		return
+	}
+	if s.dialect == DialectPostgres {
+		exact = append(exact, nicknameSearchPostgres)
+		args = append(args, like)
+	} else {
+		exact = append(exact, nicknameSearchSQLite)
+		args = append(args, fts5Phrase(q))
+	}
+	w.add(`u.id IN (`+strings.Join(exact, " UNION ALL ")+`)`, args...)
+}
+
+// The nickname substring search, the one query written per dialect: pg_trgm serves ILIKE
+// from its GIN index; SQLite's FTS5 trigram table serves a phrase query.
+const (
+	nicknameSearchPostgres = `SELECT id FROM wx_users WHERE nickname ILIKE ? ESCAPE '\'`
+	nicknameSearchSQLite   = `SELECT rowid FROM wx_users_fts WHERE wx_users_fts MATCH ?`
+)
+
+// fts5Phrase quotes s as one FTS5 phrase, so that its characters are matched literally.
+func fts5Phrase(s string) string {
+	return `nickname:"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}
+
+// ConsoleUser is a WeChat user as the console shows it: everything but the session keys.
+type ConsoleUser struct {
+	ID                     int64
+	AppID, OpenID, UnionID string
+	Profile
+	Phone                  string // unmasked: the web layer masks it
+	CreatedAt, LastLoginAt time.Time
+	Disabled               bool
+	DeletedAt              time.Time
+}
+
+// ConsoleUserByID returns one WeChat user, erased ones included; ErrNotFound if none.
+func (s *Store) ConsoleUserByID(ctx context.Context, id int64) (ConsoleUser, error) {
+	var u ConsoleUser
+	err := s.row(ctx, s.r, `SELECT id, appid, openid, COALESCE(unionid, ''), nickname, avatar_url, gender,
+		province, city, country, language, phone, created_at, last_login_at, disabled, deleted_at
+		FROM wx_users WHERE id = ?`, id).Scan(&u.ID, &u.AppID, &u.OpenID, &u.UnionID, &u.NickName,
+		&u.AvatarURL, &u.Gender, &u.Province, &u.City, &u.Country, &u.Language, &u.Phone,
+		msTime{&u.CreatedAt}, msTime{&u.LastLoginAt}, &u.Disabled, msTime{&u.DeletedAt})
+	if err != nil {
+		return ConsoleUser{}, wrap(fmt.Sprintf("console user %d", id), err)
+	}
+	return u, nil
+}
+
+// ConsoleBinding is the account a WeChat user is bound to.
+type ConsoleBinding struct {
+	WxUserID              int64
+	Nickname, Phone       string
+	AccountID             int64
+	Username, AccountName string
+	CreatedAt             time.Time
+	CreatedBy             string
+}
+
+// BindingForConsole returns the binding of a WeChat user; ErrNotFound when not bound.
+func (s *Store) BindingForConsole(ctx context.Context, wxUserID int64) (ConsoleBinding, error) {
+	var b ConsoleBinding
+	err := s.row(ctx, s.r, `SELECT b.wx_user_id, u.nickname, u.phone, b.account_id, a.username, a.name, b.created_at, b.created_by
+		FROM bindings b JOIN accounts a ON a.id = b.account_id JOIN wx_users u ON u.id = b.wx_user_id
+		WHERE b.wx_user_id = ?`, wxUserID).Scan(&b.WxUserID, &b.Nickname, &b.Phone, &b.AccountID,
+		&b.Username, &b.AccountName, msTime{&b.CreatedAt}, &b.CreatedBy)
+	if err != nil {
+		return ConsoleBinding{}, wrap(fmt.Sprintf("binding of wx user %d", wxUserID), err)
+	}
+	return b, nil
+}
