@@ -21,6 +21,7 @@ import (
 	"miniauth/api/wechat"
 	"miniauth/api/wechat/wxsim"
 	"miniauth/db"
+	"miniauth/web"
 )
 
 // SimAppID is the AppID of the simulated mini-program in simulator mode.
@@ -42,7 +43,7 @@ type server struct {
 func newFiber(log *slog.Logger) *fiber.App {
 	app := fiber.New(fiber.Config{
 		AppName:               "miniauth",
-		ErrorHandler:          api.ErrorHandler(log, nil),
+		ErrorHandler:          api.ErrorHandler(log, web.ErrorHandler(log)),
 		BodyLimit:             api.MaxAvatarBytes + 256<<10, // multipart overhead; JSON routes check 16 KB themselves
 		ReadTimeout:           15 * time.Second,
 		WriteTimeout:          15 * time.Second,
@@ -90,6 +91,10 @@ func buildServer(cfg Config, log *slog.Logger, store *db.Store, ln net.Listener)
 	}, log, metrics)
 	h.Register(s.public)
 	h.RegisterInternal(s.internal)
+	web.New(store, store.Keys(), web.Config{
+		PublicURL: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies, Simulator: cfg.Simulated(),
+		SelfURL: "http://" + loopback(ln.Addr()),
+	}, log).Register(s.public)
 	s.internal.Use(pprof.New())
 	return s, nil
 }
@@ -102,6 +107,9 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) err
 		return err
 	}
 	defer store.Close()
+	if err := ensureFirstOperator(ctx, store, cfg.AdminPassword, out); err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", cfg.Addr, err)

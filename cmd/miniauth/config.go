@@ -35,6 +35,9 @@ type Config struct {
 	WxsimPublic    bool
 	AuditRetention time.Duration
 	CleanupEvery   time.Duration
+	// AdminPassword is the first operator's password (MINIAUTH_ADMIN_PASSWORD, no flag:
+	// passwords stay off command lines); empty means a random one, printed once.
+	AdminPassword string
 }
 
 // Simulated reports whether miniauth runs against its built-in WeChat simulator.
@@ -97,6 +100,7 @@ func parseConfig(name string, args []string, getenv func(string) string, out io.
 
 	var c Config
 	var errs []error
+	c.AdminPassword = getenv("MINIAUTH_ADMIN_PASSWORD")
 	c.Addr = get("MINIAUTH_ADDR")
 	c.InternalAddr = get("MINIAUTH_INTERNAL_ADDR")
 	if c.InternalAddr == "off" {

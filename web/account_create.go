@@ -1,0 +1,41 @@
+package web
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"miniauth/db"
+	"miniauth/views"
+)
+
+// auditActor is the signed-in operator as the store's audited changes record them.
+func (h *Handler) auditActor(c *fiber.Ctx) db.AuditActor {
+	return db.AuditActor{Type: "operator", ID: operatorOf(c).Username, IP: h.clientIP(c)}
+}
+
+// accountCreate is POST /admin/accounts: username, name, password.
+func (h *Handler) accountCreate(c *fiber.Ctx) error {
+	username := strings.TrimSpace(c.FormValue("username"))
+	name := strings.TrimSpace(c.FormValue("name"))
+	pw := c.FormValue("password")
+	if username == "" || pw == "" {
+		return failed(c, views.PathAccounts, t(c, "error.status.422"))
+	}
+	hash, err := h.hasher.Hash(c.UserContext(), pw)
+	if err != nil {
+		return failed(c, views.PathAccounts, err.Error())
+	}
+	a, err := h.store.CreateAccount(c.UserContext(), username, name, hash, h.auditActor(c))
+	switch {
+	case errors.Is(err, db.ErrConflict):
+		return failed(c, views.PathAccounts, t(c, "error.status.409")+": "+username)
+	case errors.Is(err, db.ErrInvalidUsername):
+		return failed(c, views.PathAccounts, err.Error())
+	case err != nil:
+		return storeError(err)
+	}
+	h.totals.invalidate()
+	return done(c, views.AccountURL(a.Username), views.Tf(langOf(c), "flash.account_created", a.Username))
+}

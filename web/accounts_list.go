@@ -1,0 +1,28 @@
+package web
+
+import (
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"miniauth/views"
+)
+
+// accountsList is GET /admin/accounts: platform accounts, searched by username or name.
+func (h *Handler) accountsList(c *fiber.Ctx) error {
+	q := strings.TrimSpace(c.Query("q"))
+	k := keyset(c)
+	rows, more, err := h.store.ListAccounts(c.UserContext(), q, k)
+	if err != nil {
+		return storeError(err)
+	}
+	v := views.AccountsView{Q: q}
+	for _, a := range rows {
+		v.Accounts = append(v.Accounts, views.AccountRow{ID: a.ID, Username: a.Username, Name: a.Name,
+			Disabled: a.Disabled, BoundUserID: a.BoundUserID, BoundNickname: a.BoundNickname, CreatedAt: a.CreatedAt})
+	}
+	if n := len(rows); n > 0 {
+		v.Cursors = cursors(k, rows[0].ID, rows[n-1].ID, n, more)
+	}
+	return render(c, fiber.StatusOK, views.AccountsPage(h.page(c, views.NavAccounts), v))
+}

@@ -1,0 +1,27 @@
+package web
+
+import (
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"miniauth/views"
+)
+
+// bindingsList is GET /admin/bindings: who is bound to which account.
+func (h *Handler) bindingsList(c *fiber.Ctx) error {
+	q := strings.TrimSpace(c.Query("q"))
+	k := keyset(c)
+	rows, more, err := h.store.ListBindings(c.UserContext(), q, k)
+	if err != nil {
+		return storeError(err)
+	}
+	v := views.BindingsView{Q: q}
+	for _, b := range rows {
+		v.Bindings = append(v.Bindings, bindingRow(b))
+	}
+	if n := len(rows); n > 0 {
+		v.Cursors = cursors(k, rows[0].WxUserID, rows[n-1].WxUserID, n, more)
+	}
+	return render(c, fiber.StatusOK, views.BindingsPage(h.page(c, views.NavBindings), v))
+}

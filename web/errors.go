@@ -1,0 +1,87 @@
+package web
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"miniauth/api"
+	"miniauth/db"
+	"miniauth/views"
+)
+
+// pageError is a console failure with its status and, optionally, a catalogue key for the
+// message shown on the error page.
+type pageError struct {
+	status int
+	key    string
+	cause  error
+}
+
+func (e *pageError) Error() string {
+	msg := http.StatusText(e.status)
+	if e.key != "" {
+		msg += " (" + e.key + ")"
+	}
+	if e.cause != nil {
+		msg += ": " + e.cause.Error()
+	}
+	return msg
+}
+
+func (e *pageError) Unwrap() error { return e.cause }
+
+// storeError is a database failure: 404 for a missing row, 503 otherwise.
+func storeError(err error) error {
+	if errors.Is(err, db.ErrNotFound) {
+		return &pageError{status: fiber.StatusNotFound, cause: err}
+	}
+	return &pageError{status: fiber.StatusServiceUnavailable, key: "error.store", cause: err}
+}
+
+func notFound() error { return &pageError{status: fiber.StatusNotFound} }
+
+func badRequest() error { return &pageError{status: fiber.StatusBadRequest} }
+
+// isConsolePath tells whether errors on path are rendered as console pages.
+func isConsolePath(p string) bool {
+	return p == "/admin" || strings.HasPrefix(p, "/admin/") || strings.HasPrefix(p, "/static/")
+}
+
+// ErrorHandler renders errors under /admin and /static as console error pages, in the
+// operator's language, and leaves every other path to the JSON error shape. It is the
+// fallback of the API's error handler.
+func ErrorHandler(log *slog.Logger) fiber.ErrorHandler {
+	return func(c *fiber.Ctx, err error) error {
+		if !isConsolePath(c.Path()) {
+			return api.WriteError(c, log, err)
+		}
+		status, key := fiber.StatusInternalServerError, ""
+		var pe *pageError
+		var fe *fiber.Error
+		switch {
+		case errors.As(err, &pe):
+			status, key = pe.status, pe.key
+		case errors.As(err, &fe):
+			status = fe.Code
+		}
+		if status >= 500 && log != nil {
+			log.Error("console request failed", "method", c.Method(), "path", c.Path(), "status", status, "err", err)
+		}
+		lang := langOf(c)
+		p := views.Page{Lang: lang, CurrentPath: string(c.Request().URI().RequestURI())}
+		p.Simulator, _ = c.Locals(localSim).(bool)
+		if o := operatorOf(c); o.Username != "" {
+			p.Operator = views.Operator{ID: o.ID, Username: o.Username, Role: o.Role}
+			p.CSRFToken = sessionOf(c).csrfToken()
+		}
+		msg := ""
+		if key != "" {
+			msg = views.T(lang, key)
+		}
+		return render(c, status, views.ErrorPage(p, views.ErrorView{Status: status, Message: msg}))
+	}
+}

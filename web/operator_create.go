@@ -1,0 +1,34 @@
+package web
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"miniauth/db"
+	"miniauth/views"
+)
+
+// operatorCreate is POST /admin/operators: username, password, role.
+func (h *Handler) operatorCreate(c *fiber.Ctx) error {
+	username := strings.TrimSpace(c.FormValue("username"))
+	pw := c.FormValue("password")
+	role := c.FormValue("role")
+	if username == "" || len(pw) < 8 || !db.ValidRole(role) {
+		return failed(c, views.PathOperators, t(c, "error.status.422"))
+	}
+	hash, err := h.hasher.Hash(c.UserContext(), pw)
+	if err != nil {
+		return failed(c, views.PathOperators, err.Error())
+	}
+	_, err = h.store.CreateOperator(c.UserContext(), username, hash, role)
+	if errors.Is(err, db.ErrConflict) {
+		return failed(c, views.PathOperators, t(c, "error.status.409")+": "+username)
+	}
+	if err != nil {
+		return storeError(err)
+	}
+	h.audit(c, "operator.create", "operator:"+username, "role "+role)
+	return done(c, views.PathOperators, views.Tf(langOf(c), "flash.operator_created", username))
+}

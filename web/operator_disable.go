@@ -1,0 +1,35 @@
+package web
+
+import (
+	"fmt"
+
+	"github.com/gofiber/fiber/v2"
+
+	"miniauth/views"
+)
+
+// operatorDisable is POST /admin/operators/:id/disable: the operator is signed out
+// everywhere and cannot sign in. An operator cannot disable themself.
+func (h *Handler) operatorDisable(c *fiber.Ctx) error { return h.setOperatorDisabled(c, true) }
+
+// operatorEnable is POST /admin/operators/:id/enable.
+func (h *Handler) operatorEnable(c *fiber.Ctx) error { return h.setOperatorDisabled(c, false) }
+
+func (h *Handler) setOperatorDisabled(c *fiber.Ctx, disabled bool) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	if disabled && id == operatorOf(c).ID {
+		return failed(c, views.PathOperators, t(c, "error.forbidden"))
+	}
+	if err := h.store.SetOperatorDisabled(c.UserContext(), id, disabled); err != nil {
+		return storeError(err)
+	}
+	action, msg := "operator.enable", "flash.operator_enabled"
+	if disabled {
+		action, msg = "operator.disable", "flash.operator_disabled"
+	}
+	h.audit(c, action, fmt.Sprintf("operator:%d", id), "")
+	return done(c, views.PathOperators, t(c, msg))
+}

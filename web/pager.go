@@ -1,0 +1,36 @@
+package web
+
+import (
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+
+	"miniauth/db"
+	"miniauth/views"
+)
+
+// keyset reads the after/before cursors of a list page.
+func keyset(c *fiber.Ctx) db.Keyset {
+	after, _ := strconv.ParseInt(c.Query(views.ParamAfter), 10, 64)
+	before, _ := strconv.ParseInt(c.Query(views.ParamBefore), 10, 64)
+	if after > 0 {
+		before = 0
+	}
+	return db.Keyset{After: max(after, 0), Before: max(before, 0)}
+}
+
+// cursors are the previous/next cursors of a page whose rows (newest first) run from id
+// first to id last; more says whether the store saw rows beyond the page.
+func cursors(k db.Keyset, first, last int64, n int, more bool) views.Cursors {
+	if n == 0 {
+		return views.Cursors{}
+	}
+	var cur views.Cursors
+	if (k.Before == 0 && more) || k.Before > 0 {
+		cur.Next = strconv.FormatInt(last, 10)
+	}
+	if k.After > 0 || (k.Before > 0 && more) {
+		cur.Prev = strconv.FormatInt(first, 10)
+	}
+	return cur
+}

@@ -1,0 +1,63 @@
+package web
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"miniauth/static"
+)
+
+// Register mounts the console at /admin and its assets at /static.
+func (h *Handler) Register(app *fiber.App) {
+	app.Use(static.Prefix[:len(static.Prefix)-1], h.securityHeaders, staticFiles())
+
+	// Every /admin request: headers, timing, the session cookie, and CSRF on POST.
+	a := app.Group("/admin", h.securityHeaders, serverTiming, h.sessionMiddleware, h.csrfMiddleware)
+	a.Get("/login", h.loginShow)
+	a.Post("/login", h.loginSubmit)
+	a.Get("/lang", h.langSwitch)
+
+	// Per route, not per group: a Fiber group's middleware would run on every /admin
+	// path, the sign-in page included. Viewers and admins read; only admins change.
+	r := func(path string, fn fiber.Handler) { a.Get(path, h.requireOperator, fn) }
+	w := func(method, path string, fn fiber.Handler) {
+		a.Add(method, path, h.requireOperator, h.requireAdmin, fn)
+	}
+	a.Post("/logout", h.requireOperator, h.logout)
+	r("/", h.overview)
+
+	r("/users", h.usersList)
+	w(fiber.MethodGet, "/users/export.csv", h.usersExport)
+	r("/users/:id<int>", h.userShow)
+	w(fiber.MethodPost, "/users/:id<int>/sessions/revoke", h.userSessionsRevoke)
+	w(fiber.MethodPost, "/users/:id<int>/erase", h.userErase)
+
+	r("/sessions", h.sessionsList)
+	w(fiber.MethodPost, "/sessions/:id<int>/revoke", h.sessionRevoke)
+
+	r("/accounts", h.accountsList)
+	w(fiber.MethodPost, "/accounts", h.accountCreate)
+	w(fiber.MethodPost, "/accounts/import", h.accountsImport)
+	w(fiber.MethodPost, "/accounts/:id<int>/password", h.accountPassword)
+	w(fiber.MethodPost, "/accounts/:id<int>/disable", h.accountDisable)
+	w(fiber.MethodPost, "/accounts/:id<int>/enable", h.accountEnable)
+	w(fiber.MethodPost, "/accounts/:id<int>/unlock", h.accountUnlock)
+
+	r("/bindings", h.bindingsList)
+	w(fiber.MethodPost, "/bindings", h.bindingCreate)
+	w(fiber.MethodPost, "/bindings/:id<int>/unbind", h.bindingUnbind)
+
+	r("/audit", h.auditList)
+
+	w(fiber.MethodGet, "/operators", h.operatorsList)
+	w(fiber.MethodPost, "/operators", h.operatorCreate)
+	w(fiber.MethodPost, "/operators/:id<int>/disable", h.operatorDisable)
+	w(fiber.MethodPost, "/operators/:id<int>/enable", h.operatorEnable)
+
+	if h.cfg.Simulator {
+		r("/playground", h.playgroundShow)
+		w(fiber.MethodPost, "/playground/login", h.playgroundLogin)
+		w(fiber.MethodPost, "/playground/checkbind", h.playgroundCheckBind)
+		w(fiber.MethodPost, "/playground/bind", h.playgroundBind)
+		w(fiber.MethodPost, "/playground/reset", h.playgroundReset)
+	}
+}

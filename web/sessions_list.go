@@ -1,0 +1,39 @@
+package web
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"miniauth/db"
+	"miniauth/views"
+)
+
+// sessionsList is GET /admin/sessions: active sessions, filtered by WeChat user, account
+// username or IP, in keyset pages.
+func (h *Handler) sessionsList(c *fiber.Ctx) error {
+	f := views.SessionFilter{User: strings.TrimSpace(c.Query("user")), Account: strings.TrimSpace(c.Query("account")),
+		IP: strings.TrimSpace(c.Query("ip"))}
+	sf := db.SessionFilter{Username: f.Account, IP: f.IP}
+	if f.User != "" {
+		id, err := strconv.ParseInt(f.User, 10, 64)
+		if err != nil || id <= 0 {
+			id = -1 // matches nothing
+		}
+		sf.WxUserID = id
+	}
+	k := keyset(c)
+	rows, more, err := h.store.ListActiveSessions(c.UserContext(), sf, k, h.now())
+	if err != nil {
+		return storeError(err)
+	}
+	v := views.SessionsView{Filter: f}
+	for _, s := range rows {
+		v.Sessions = append(v.Sessions, sessionRow(s))
+	}
+	if n := len(rows); n > 0 {
+		v.Cursors = cursors(k, rows[0].ID, rows[n-1].ID, n, more)
+	}
+	return render(c, fiber.StatusOK, views.SessionsPage(h.page(c, views.NavSessions), v))
+}

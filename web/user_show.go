@@ -1,0 +1,64 @@
+package web
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"miniauth/db"
+	"miniauth/views"
+)
+
+// userShow is GET /admin/users/:id: profile, binding and its history, active sessions,
+// recent events.
+func (h *Handler) userShow(c *fiber.Ctx) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	u, err := h.store.ConsoleUserByID(ctx, id)
+	if errors.Is(err, db.ErrNotFound) {
+		return &pageError{status: fiber.StatusNotFound, key: "error.not_found_user"}
+	}
+	if err != nil {
+		return storeError(err)
+	}
+	lang := langOf(c)
+	v := views.UserDetail{User: views.UserProfile{ID: u.ID, AppID: u.AppID, OpenID: u.OpenID, UnionID: u.UnionID,
+		Nickname: u.NickName, AvatarURL: u.AvatarURL, Gender: u.Gender, Province: u.Province, City: u.City,
+		Country: u.Country, Language: u.Language, Phone: maskPhone(u.Phone), Disabled: u.Disabled,
+		Erased: !u.DeletedAt.IsZero(), CreatedAt: u.CreatedAt, LastLoginAt: u.LastLoginAt}}
+
+	b, err := h.store.BindingForConsole(ctx, id)
+	switch {
+	case err == nil:
+		v.Binding = &views.BindingInfo{AccountID: b.AccountID, Username: b.Username, AccountName: b.AccountName,
+			CreatedAt: b.CreatedAt, CreatedBy: b.CreatedBy}
+	case !errors.Is(err, db.ErrNotFound):
+		return storeError(err)
+	}
+
+	sessions, _, err := h.store.ListActiveSessions(ctx, db.SessionFilter{WxUserID: id}, db.Keyset{Limit: 100}, h.now())
+	if err != nil {
+		return storeError(err)
+	}
+	for _, s := range sessions {
+		v.Sessions = append(v.Sessions, sessionRow(s))
+	}
+
+	events, _, err := h.store.ListAudit(ctx, db.AuditFilter{Target: "wx_user:" + strconv.FormatInt(id, 10)}, db.Keyset{Limit: 50})
+	if err != nil {
+		return storeError(err)
+	}
+	for _, e := range events {
+		row := auditRow(lang, e)
+		v.Events = append(v.Events, row)
+		if strings.Contains(e.Action, "bind") {
+			v.BindingHistory = append(v.BindingHistory, row)
+		}
+	}
+	return render(c, fiber.StatusOK, views.UserDetailPage(h.page(c, views.NavUsers), v))
+}
