@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"runtime"
 	"strings"
 	"time"
 
@@ -21,6 +22,7 @@ import (
 	"miniauth/api/wechat"
 	"miniauth/api/wechat/wxsim"
 	"miniauth/db"
+	"miniauth/password"
 	"miniauth/web"
 )
 
@@ -28,6 +30,10 @@ import (
 const SimAppID = "wx5151515151515151"
 
 var timeNow = time.Now
+
+// hasherQueue is how many password checks may wait for a free core before more are
+// refused with 503.
+const hasherQueue = 256
 
 // server is a running miniauth: its two Fiber apps and what they share.
 type server struct {
@@ -37,6 +43,7 @@ type server struct {
 	public   *fiber.App
 	internal *fiber.App
 	sim      *wxsim.Sim
+	hasher   *password.Hasher // every password check of the process, under one cap
 }
 
 // newFiber builds a Fiber app with the settings every listener shares.
@@ -84,15 +91,18 @@ func buildServer(cfg Config, log *slog.Logger, store *db.Store, ln net.Listener)
 	}
 
 	metrics := api.NewMetrics(nil)
+	// One argon2id hash at a time per core (19 MiB each), and a bounded queue behind them:
+	// a flood of binds gets 503s instead of exhausting memory.
+	s.hasher = password.New(password.OWASP, runtime.GOMAXPROCS(0), hasherQueue)
 	h := api.New(store, wx, api.Config{
 		AccessTTL: cfg.AccessTTL, SessionIdle: cfg.SessionIdle, SessionMax: cfg.SessionMax,
 		PublicURL: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies,
-		LoginRatePerIP: cfg.LoginRatePerIP, ServiceKeys: cfg.ServiceKeys,
+		LoginRatePerIP: cfg.LoginRatePerIP, ServiceKeys: cfg.ServiceKeys, Hasher: s.hasher,
 	}, log, metrics)
 	h.Register(s.public)
 	h.RegisterInternal(s.internal)
 	web.New(store, store.Keys(), web.Config{
-		PublicURL: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies, Simulator: cfg.Simulated(),
+		PublicURL: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies, Simulator: cfg.Simulated(), Hasher: s.hasher,
 		SelfURL: "http://" + loopback(ln.Addr()),
 	}, log).Register(s.public)
 	s.internal.Use(pprof.New())

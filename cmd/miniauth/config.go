@@ -184,6 +184,8 @@ Commands:
   cleanup    purge expired sessions, tickets and attempts, and old audit events, then exit
   wxsim      run the WeChat simulator alone (--addr, default 127.0.0.1:8090)
   bench      measure throughput against a bare Fiber handler (see docs/performance.md)
+  account    platform accounts: create USERNAME --name NAME --password-stdin | import FILE.csv |
+             passwd USERNAME --password-stdin | disable USERNAME | enable USERNAME | unlock USERNAME
 
 Every flag can also be set by the environment variable shown in brackets.
 

@@ -20,6 +20,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "serve", "migrate", "cleanup", "wxsim":
 	case "bench":
 		return runBench(ctx, args, stdout)
+	case "account":
+		return runAccount(ctx, args, getenv, stdin, stdout)
 	case "operator":
 		return runOperator(ctx, args, getenv, stdin, stdout)
 	case "help":
