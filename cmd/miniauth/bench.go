@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -18,6 +19,8 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/valyala/fasthttp"
+
+	"miniauth/db"
 )
 
 // benchOptions are the flags of `miniauth bench`.
@@ -26,6 +29,7 @@ type benchOptions struct {
 	duration    time.Duration
 	concurrency int
 	logins      int
+	scenario    string
 }
 
 // benchResult is one scenario's figures.
@@ -49,6 +53,7 @@ func runBench(ctx context.Context, args []string, out io.Writer) error {
 	fs.DurationVar(&o.duration, "duration", 5*time.Second, "how long each scenario runs")
 	fs.IntVar(&o.concurrency, "concurrency", 64, "concurrent requests in flight")
 	fs.IntVar(&o.logins, "logins", 20000, "fresh wx.login codes prepared for the login scenario (the login scenario stops when they run out)")
+	fs.StringVar(&o.scenario, "scenario", "api", "api: token checks and logins beside a bare handler; bind: bind throughput beside the raw argon2id rate")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -131,6 +136,12 @@ func runBench(ctx context.Context, args []string, out io.Writer) error {
 		var v struct{ Code string }
 		err = json.Unmarshal(b, &v)
 		return v.Code, err
+	}
+	if o.scenario == "bind" {
+		return benchBind(ctx, o, out, srv, store, base, code)
+	}
+	if o.scenario != "api" {
+		return fmt.Errorf("bench: unknown scenario %q (api or bind)", o.scenario)
 	}
 	c0, err := code("bench-user")
 	if err != nil {
@@ -240,4 +251,182 @@ func load(name string, o benchOptions, fn func(worker int) error) benchResult {
 		r.P99 = all[len(all)*99/100]
 	}
 	return r
+}
+
+// benchBindPassword is the password of every account the bind scenario creates.
+const benchBindPassword = "bench password, long enough: 密码"
+
+// benchFlood is how many binds the flood part of the bind scenario sends at once.
+const benchFlood = 2000
+
+// benchBind is `miniauth bench --scenario bind`: the raw argon2id verify rate of the
+// server's own hasher (same cost, same concurrency cap) from o.concurrency workers, then
+// end-to-end binds over HTTP, each binding a fresh WeChat user (its ticket prepared with
+// checkBind before the timing) to its own account with the right password, then peak heap
+// while benchFlood binds arrive at once.
+func benchBind(ctx context.Context, o benchOptions, out io.Writer, srv *server, store *db.Store, base string,
+	code func(string) (string, error)) error {
+	h := srv.hasher
+	enc, err := h.Hash(ctx, benchBindPassword)
+	if err != nil {
+		return err
+	}
+	p := h.Params()
+	fmt.Fprintf(out, "miniauth bench --scenario bind: %s, GOMAXPROCS=%d, concurrency %d, %s per part\n",
+		store.Dialect(), runtime.GOMAXPROCS(0), o.concurrency, o.duration)
+	fmt.Fprintf(out, "argon2id m=%d KiB t=%d p=%d, hasher cap %d at a time (+%d queued)\n",
+		p.Memory, p.Time, p.Threads, runtime.GOMAXPROCS(0), hasherQueue)
+
+	raw := load("argon2id Verify (raw)", o, func(int) error {
+		ok, _, err := h.Verify(ctx, enc, benchBindPassword)
+		if err == nil && !ok {
+			err = errors.New("verify failed")
+		}
+		return err
+	})
+
+	// Enough accounts and tickets for the bind part even if it ran at 1.5x the raw rate.
+	n := int(raw.PerSec*o.duration.Seconds()*1.5) + o.concurrency
+	client := &fasthttp.Client{MaxConnsPerHost: benchFlood + 100, ReadTimeout: 60 * time.Second, WriteTimeout: 60 * time.Second}
+	prep := func(prefix string, n int) ([]string, error) {
+		rows := make([]db.AccountImport, n)
+		for i := range rows {
+			rows[i] = db.AccountImport{Line: i + 1, Username: fmt.Sprintf("%s-%d", prefix, i), Name: "Bench", PasswordHash: enc}
+		}
+		if _, err := store.ImportAccounts(ctx, rows, db.AuditActor{Type: "system", ID: "bench"}); err != nil {
+			return nil, err
+		}
+		tickets := make([]string, n)
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		errc := make(chan error, 16)
+		for w := 0; w < 16; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+					c, err := code(fmt.Sprintf("%s-user-%d", prefix, i))
+					if err == nil {
+						var st int
+						var b []byte
+						st, b, err = benchPostJSON(client, base+"/api/user/checkBind", map[string]string{"code": c})
+						var v struct {
+							Code       int
+							BindTicket string
+						}
+						_ = json.Unmarshal(b, &v)
+						if err == nil && (st != 200 || v.Code != 301) {
+							err = fmt.Errorf("checkBind: %d %s", st, b)
+						}
+						tickets[i] = v.BindTicket
+					}
+					if err != nil {
+						errc <- err
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		close(errc)
+		return tickets, <-errc
+	}
+	tickets, err := prep("bench-bind", n)
+	if err != nil {
+		return err
+	}
+	var next atomic.Int64
+	bind := load("POST /api/user/bind", o, func(int) error {
+		i := next.Add(1) - 1
+		if i >= int64(len(tickets)) {
+			return errExhausted
+		}
+		st, b, err := benchPostJSON(client, base+"/api/user/bind", map[string]string{"bindTicket": tickets[i],
+			"username": fmt.Sprintf("bench-bind-%d", i), "password": benchBindPassword})
+		if err == nil && st != 200 {
+			err = fmt.Errorf("bind: %d %s", st, b)
+		}
+		return err
+	})
+
+	// The flood: benchFlood binds at once; the hasher serves its cap, queues a bounded
+	// number and refuses the rest with 503, so the heap stays bounded.
+	flood, err := prep("bench-flood", benchFlood)
+	if err != nil {
+		return err
+	}
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	before := ms.HeapAlloc
+	var peak atomic.Uint64
+	stop := make(chan struct{})
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		t := time.NewTicker(2 * time.Millisecond)
+		defer t.Stop()
+		for {
+			var m runtime.MemStats
+			runtime.ReadMemStats(&m)
+			if m.HeapAlloc > peak.Load() {
+				peak.Store(m.HeapAlloc)
+			}
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	var ok, busy, other atomic.Int64
+	var wg sync.WaitGroup
+	start := time.Now()
+	for i := range flood {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			st, _, err := benchPostJSON(client, base+"/api/user/bind", map[string]string{"bindTicket": flood[i],
+				"username": fmt.Sprintf("bench-flood-%d", i), "password": benchBindPassword})
+			switch {
+			case err == nil && st == 200:
+				ok.Add(1)
+			case err == nil && st == 503:
+				busy.Add(1)
+			default:
+				other.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	floodTime := time.Since(start)
+	close(stop)
+	<-sampled
+
+	fmt.Fprintf(out, "%-28s %10s %8s %10s %10s %8s\n", "part", "per s", "errors", "p50", "p99", "vs raw")
+	for _, r := range []benchResult{raw, bind} {
+		fmt.Fprintf(out, "%-28s %10.1f %8d %10s %10s %7.0f%%\n", r.Name, r.PerSec, r.Errors,
+			r.P50.Round(time.Microsecond), r.P99.Round(time.Microsecond), 100*r.PerSec/raw.PerSec)
+	}
+	mib := func(b uint64) float64 { return float64(b) / (1 << 20) }
+	fmt.Fprintf(out, "flood of %d concurrent binds in %s: %d bound, %d refused 503 (busy), %d other\n",
+		benchFlood, floodTime.Round(time.Millisecond), ok.Load(), busy.Load(), other.Load())
+	fmt.Fprintf(out, "heap: %.1f MiB before, %.1f MiB peak (+%.1f MiB); argon2id memory at the cap: %.1f MiB\n",
+		mib(before), mib(peak.Load()), mib(peak.Load()-min(before, peak.Load())),
+		float64(p.Memory)*float64(runtime.GOMAXPROCS(0))/1024)
+	return nil
+}
+
+// benchPostJSON posts body as JSON with client and returns the status and a copy of the body.
+func benchPostJSON(client *fasthttp.Client, url string, body any) (int, []byte, error) {
+	req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
+	defer fasthttp.ReleaseRequest(req)
+	defer fasthttp.ReleaseResponse(resp)
+	req.SetRequestURI(url)
+	req.Header.SetMethod("POST")
+	req.Header.SetContentType("application/json")
+	b, _ := json.Marshal(body)
+	req.SetBody(b)
+	err := client.Do(req, resp)
+	return resp.StatusCode(), append([]byte(nil), resp.Body()...), err
 }
