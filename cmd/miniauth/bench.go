@@ -46,6 +46,9 @@ type benchResult struct {
 // (built-in simulator, the given database) in this process, drives both from the same load
 // generator in turn, and prints throughput and latency side by side.
 func runBench(ctx context.Context, args []string, out io.Writer) error {
+	if len(args) > 0 && (args[0] == "--console" || args[0] == "-console") {
+		return runConsoleBench(ctx, args[1:], out)
+	}
 	var o benchOptions
 	fs := flag.NewFlagSet("miniauth bench", flag.ContinueOnError)
 	fs.SetOutput(out)

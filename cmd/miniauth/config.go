@@ -183,9 +183,13 @@ Commands:
   migrate    apply database migrations and exit
   cleanup    purge expired sessions, tickets and attempts, and old audit events, then exit
   wxsim      run the WeChat simulator alone (--addr, default 127.0.0.1:8090)
-  bench      measure throughput against a bare Fiber handler (see docs/performance.md)
+  bench      measure throughput against a bare Fiber handler (see docs/performance.md);
+             bench --console: console page times at --users/--sessions sample rows
   account    platform accounts: create USERNAME --name NAME --password-stdin | import FILE.csv |
              passwd USERNAME --password-stdin | disable USERNAME | enable USERNAME | unlock USERNAME
+  operator   console operators: create NAME --role admin|viewer --password-stdin |
+             passwd NAME --password-stdin | disable NAME
+  sample     add made-up users and live sessions: --users N --sessions N
 
 Every flag can also be set by the environment variable shown in brackets.
 

@@ -24,6 +24,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runAccount(ctx, args, getenv, stdin, stdout)
 	case "operator":
 		return runOperator(ctx, args, getenv, stdin, stdout)
+	case "sample":
+		return runSample(ctx, args, getenv, stdout)
 	case "help":
 		_, _, err := parseConfig("serve", []string{"-h"}, getenv, stdout, nil)
 		if errors.Is(err, flag.ErrHelp) {
