@@ -288,8 +288,8 @@ const benchFlood = 2000
 // benchBind is `miniauth bench --scenario bind`: the raw argon2id verify rate of the
 // server's own hasher (same cost, same concurrency cap) from o.concurrency workers,
 // alternating with end-to-end binds over HTTP, each binding a fresh WeChat user (its
-// ticket prepared with checkBind before the timing) to its own account with the right password, then peak heap
-// while benchFlood binds arrive at once.
+// ticket prepared with checkBind before the timing) to its own account with the right
+// password; then peak heap while benchFlood binds arrive at once.
 func benchBind(ctx context.Context, o benchOptions, out io.Writer, srv *server, store *db.Store, base string,
 	code func(string) (string, error)) error {
 	h := srv.hasher
