@@ -143,7 +143,7 @@ func (s *Store) InsertSample(ctx context.Context, o SampleOptions) error {
 			o.Progress(len(ids), done)
 		}
 	}
-	return s.tx(ctx, "sample daily stats", func(tx *sqlx.Tx) error {
+	err := s.tx(ctx, "sample daily stats", func(tx *sqlx.Tx) error {
 		for day, d := range perDay {
 			if _, err := s.exec(ctx, tx, `INSERT INTO daily_stats (day, shard, logins, new_users) VALUES (?, 0, ?, ?)
 				ON CONFLICT (day, shard) DO UPDATE SET logins = daily_stats.logins + excluded.logins,
@@ -153,6 +153,13 @@ func (s *Store) InsertSample(ctx context.Context, o SampleOptions) error {
 		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	// Fresh statistics after a bulk load: without them the planner guesses, and a guess
+	// that ANDs a bitmap of every live session costs a detail page tens of milliseconds.
+	_, err = s.w.ExecContext(ctx, "ANALYZE")
+	return wrap("sample: analyze", err)
 }
 
 // valuesList is "(?, ?), (?, ?)" for rows rows of cols placeholders.
