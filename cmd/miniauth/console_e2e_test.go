@@ -88,7 +88,7 @@ func postStatus(ctx context.Context, path string, withCSRF bool) (int, error) {
 
 func signIn(base, user, pw string) chromedp.Action[chromedp.Void] {
 	return chromedp.Steps(
-		chromedp.Navigate(base + "/admin"),
+		chromedp.Navigate(base+"/admin"),
 		chromedp.WaitVisible(`[data-testid="login-form"]`),
 		chromedp.SendKeys(`input[name="username"]`, user),
 		chromedp.SendKeys(`input[name="password"]`, pw),
