@@ -127,8 +127,24 @@ func WriteError(c *fiber.Ctx, log *slog.Logger, err error) error {
 	if ae.RetryAfter > 0 {
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(ae.RetryAfter))
 	}
+	if isBindPath(c.Path()) {
+		return c.Status(ae.Status).JSON(bindFailure{Code: bindCodeFailed, Msg: ae.Message,
+			Error: ae.Code, Message: ae.Message, WxErrcode: ae.WxErrcode})
+	}
 	body := errorBody{Error: ae.Code, Message: ae.Message, WxErrcode: ae.WxErrcode}
 	return c.Status(ae.Status).JSON(body)
+}
+
+// isBindPath tells the checkBind, bind and unbind paths, whose failures keep the code/msg
+// envelope. Routing ignores case and a trailing slash, so this does too.
+func isBindPath(p string) bool {
+	p = strings.TrimRight(p, "/")
+	for _, b := range []string{"/api/user/checkBind", "/api/user/bind", "/api/user/unbind"} {
+		if strings.EqualFold(p, b) {
+			return true
+		}
+	}
+	return false
 }
 
 // ErrorHandler is the Fiber error handler for the mini-program API. fallback handles paths

@@ -3,7 +3,6 @@ package api
 import (
 	"errors"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -28,25 +27,6 @@ type bindFailure struct {
 	Error     string `json:"error"`
 	Message   string `json:"message"`
 	WxErrcode int    `json:"wx_errcode,omitempty"`
-}
-
-// bindEnvelope answers the failures of the handlers after it (the per-IP limiter
-// included) in the code/msg envelope; everything else about them is as on every /api path.
-func (h *Handler) bindEnvelope(c *fiber.Ctx) error {
-	err := c.Next()
-	if err == nil {
-		return nil
-	}
-	ae := AsError(err)
-	if ae.Status >= 500 && h.log != nil {
-		h.log.Error("request failed", "method", c.Method(), "path", c.Path(),
-			"status", ae.Status, "code", ae.Code, "err", ae.Error())
-	}
-	if ae.RetryAfter > 0 {
-		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(ae.RetryAfter))
-	}
-	return c.Status(ae.Status).JSON(bindFailure{Code: bindCodeFailed, Msg: ae.Message, Error: ae.Code,
-		Message: ae.Message, WxErrcode: ae.WxErrcode})
 }
 
 // userInfoView is the `userInfo` object: the bound account and the WeChat profile.
