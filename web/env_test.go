@@ -34,6 +34,7 @@ type env struct {
 	t     *testing.T
 	store *db.Store
 	app   *fiber.App
+	self  string // the live server's base URL (newLiveEnv only)
 }
 
 func newEnv(t *testing.T, store *db.Store) *env {
