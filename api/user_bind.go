@@ -34,8 +34,9 @@ type bindWho struct {
 	sessionID  int64  // Bearer flow
 }
 
-// bindSubject resolves the ticket, or else the Bearer session, to the WeChat user binding.
-func (h *Handler) bindSubject(c *fiber.Ctx, ticket string, now time.Time) (bindWho, error) {
+// bindSubject resolves the Bearer session to the WeChat user binding, or takes the ticket's
+// hash; the ticket itself is read with the throttling state and the account (Store.BindCheck).
+func (h *Handler) bindSubject(c *fiber.Ctx, ticket string) (bindWho, error) {
 	if ticket == "" {
 		if bearerToken(c) == "" {
 			return bindWho{}, invalidTicket("bindTicket is required (from checkBind), or send Authorization: Bearer <token>")
@@ -50,14 +51,7 @@ func (h *Handler) bindSubject(c *fiber.Ctx, ticket string, now time.Time) (bindW
 	if hash == nil {
 		return bindWho{}, invalidTicket("the bind ticket is malformed")
 	}
-	t, err := h.store.TicketByHash(c.UserContext(), hash, now)
-	if errors.Is(err, db.ErrNotFound) {
-		return bindWho{}, invalidTicket("the bind ticket is invalid, expired, used or has too many failures: call checkBind again")
-	}
-	if err != nil {
-		return bindWho{}, storeUnavailable(err)
-	}
-	return bindWho{wxUserID: t.WxUserID, appID: t.AppID, ticketHash: hash}, nil
+	return bindWho{ticketHash: hash}, nil
 }
 
 // retryAfter rounds a wait up to whole seconds for Retry-After.
@@ -98,25 +92,30 @@ func (h *Handler) bind(c *fiber.Ctx) error {
 	}
 	ctx := c.UserContext()
 	now := h.now()
-	who, err := h.bindSubject(c, req.BindTicket, now)
+	who, err := h.bindSubject(c, req.BindTicket)
 	if err != nil {
 		return err
 	}
 	ip := h.clientIP(c)
-	key := db.ThrottleKey{Username: username, IP: ip, WxUserID: who.wxUserID}
-	wait, err := h.store.BindThrottle(ctx, key, now)
+	// One read for the ticket, the throttling state and the account; answered in order.
+	chk, err := h.store.BindCheck(ctx, db.BindCheckInput{TicketHash: who.ticketHash, WxUserID: who.wxUserID,
+		Username: username, IP: ip, Now: now})
 	if err != nil {
 		return storeUnavailable(err)
 	}
-	if wait > 0 {
+	if who.ticketHash != nil {
+		if chk.Ticket.WxUserID == 0 {
+			return invalidTicket("the bind ticket is invalid, expired, used or has too many failures: call checkBind again")
+		}
+		who.wxUserID, who.appID = chk.Ticket.WxUserID, chk.Ticket.AppID
+	}
+	key := db.ThrottleKey{Username: username, IP: ip, WxUserID: who.wxUserID}
+	if chk.Wait > 0 {
 		return &Error{Status: http.StatusTooManyRequests, Code: "rate_limited",
-			Message: "too many failed sign-ins for this account: retry later", RetryAfter: retryAfter(wait)}
+			Message: "too many failed sign-ins for this account: retry later", RetryAfter: retryAfter(chk.Wait)}
 	}
 
-	acc, err := h.store.AccountByUsername(ctx, username)
-	if err != nil && !errors.Is(err, db.ErrNotFound) {
-		return storeUnavailable(err)
-	}
+	acc := chk.Account                                                      // ID 0: unknown username
 	ok, rehash, err := h.hasher.Verify(ctx, acc.PasswordHash, req.Password) // "" checks a dummy
 	if err != nil {
 		return hasherError(ctx, err)

@@ -145,3 +145,51 @@ func TestTicketDiesAfterFiveFailuresAndSuccessClears(t *testing.T) {
 		}
 	})
 }
+
+// TestBindCheckMatchesSeparateReads: the one pre-hash read of a bind says what the ticket,
+// throttling and account reads say, for ticket and ticketless binds.
+func TestBindCheckMatchesSeparateReads(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, s *db.Store) {
+		ctx := context.Background()
+		acc, _ := s.CreateAccount(ctx, "hugo", "Hugo", "h", cli)
+		r, _, ticket := checkBind(t, s, "o_hugo", t0)
+		// Five failures of the ticket's WeChat user from other IPs: its key waits.
+		for i := 0; i < 5; i++ {
+			fail(t, s, db.ThrottleKey{Username: "hugo", IP: fmt.Sprintf("192.0.2.%d", i), WxUserID: r.User.ID}, acc.ID, nil, t0)
+		}
+		now := t0.Add(100 * time.Millisecond)
+		check := func(in db.BindCheckInput) db.BindCheck {
+			t.Helper()
+			c, err := s.BindCheck(ctx, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return c
+		}
+		c := check(db.BindCheckInput{TicketHash: ticket, Username: "hugo", IP: "203.0.113.1", Now: now})
+		tk, _ := s.TicketByHash(ctx, ticket, now)
+		if c.Ticket != tk || c.Ticket.WxUserID != r.User.ID {
+			t.Fatalf("ticket: %+v, want %+v", c.Ticket, tk)
+		}
+		w, _ := s.BindThrottle(ctx, db.ThrottleKey{Username: "hugo", IP: "203.0.113.1", WxUserID: r.User.ID}, now)
+		if w == 0 || c.Wait != w {
+			t.Fatalf("wait %v, want %v (> 0)", c.Wait, w)
+		}
+		a, _ := s.AccountByUsername(ctx, "hugo")
+		if c.Account != a {
+			t.Fatalf("account: %+v, want %+v", c.Account, a)
+		}
+		// No ticket: the WeChat user given is the key's; another one is free.
+		if c := check(db.BindCheckInput{WxUserID: r.User.ID, Username: "hugo", IP: "203.0.113.1", Now: now}); c.Wait != w || c.Ticket.WxUserID != 0 {
+			t.Fatalf("ticketless: %+v", c)
+		}
+		if c := check(db.BindCheckInput{WxUserID: r.User.ID + 1, Username: "hugo", IP: "203.0.113.1", Now: now}); c.Wait != 0 {
+			t.Fatalf("other WeChat user waits %v", c.Wait)
+		}
+		// Unknown username, expired ticket.
+		c = check(db.BindCheckInput{TicketHash: ticket, Username: "nobody", IP: "203.0.113.1", Now: t0.Add(db.TicketTTL)})
+		if c.Ticket.WxUserID != 0 || c.Account.ID != 0 || c.Account.PasswordHash != "" || c.Wait != 0 {
+			t.Fatalf("expired ticket, unknown username: %+v", c)
+		}
+	})
+}
