@@ -23,7 +23,7 @@ func (h *Handler) bindingCreate(c *fiber.Ctx) error {
 	}
 	a, err := h.store.AccountByUsername(c.UserContext(), username)
 	if errors.Is(err, db.ErrNotFound) {
-		return failed(c, back, t(c, "error.status.404")+": "+username)
+		return failed(c, back, t(c, "error.not_found_account")+": "+username)
 	}
 	if err != nil {
 		return storeError(err)
@@ -36,7 +36,19 @@ func (h *Handler) bindingCreate(c *fiber.Ctx) error {
 	case errors.Is(err, db.ErrNotFound):
 		return failed(c, back, t(c, "error.not_found_user"))
 	case errors.Is(err, db.ErrConflict), errors.Is(err, db.ErrAccountDisabled), errors.Is(err, db.ErrUserDisabled):
-		return failed(c, back, strings.TrimPrefix(err.Error(), "db: "))
+		return failed(c, back, bindRefusal(c, err))
 	}
 	return storeError(err)
+}
+
+// bindRefusal says why the store refused a bind in its own words ("the account is
+// already bound to another WeChat user"), without the operation chain wrapped around them.
+func bindRefusal(c *fiber.Ctx, err error) string {
+	for _, known := range []error{db.ErrWxUserBound, db.ErrAccountBound, db.ErrAccountDisabled, db.ErrUserDisabled} {
+		if errors.Is(err, known) {
+			msg := strings.TrimPrefix(strings.TrimPrefix(known.Error(), "db: "), "conflict: ")
+			return t(c, "error.status.409") + ": " + msg
+		}
+	}
+	return t(c, "error.status.409")
 }
