@@ -28,8 +28,13 @@ const accountColumns = `id, username, name, password_hash, disabled, created_at,
 
 func scanAccount(r scanner) (Account, error) {
 	var a Account
-	err := r.Scan(&a.ID, &a.Username, &a.Name, &a.PasswordHash, &a.Disabled, msTime{&a.CreatedAt}, msTime{&a.UpdatedAt})
+	err := r.Scan(accountDest(&a)...)
 	return a, err
+}
+
+// accountDest is where a row of accountColumns is scanned into a.
+func accountDest(a *Account) []any {
+	return []any{&a.ID, &a.Username, &a.Name, &a.PasswordHash, &a.Disabled, msTime{&a.CreatedAt}, msTime{&a.UpdatedAt}}
 }
 
 // AccountByID returns a platform account; ErrNotFound if there is none.

@@ -3,7 +3,9 @@ package db_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -247,6 +249,101 @@ func TestUnbindAndAccountChangesEndSessions(t *testing.T) {
 		if n := queryInt(t, s, `SELECT COUNT(*) FROM audit_events WHERE actor_type = 'operator' AND actor_id = '3'
 			AND (detail LIKE '%asked at the desk%' OR detail LIKE '%left the company%')`); n != 2 {
 			t.Fatalf("operator bind/unbind audit: %d", n)
+		}
+	})
+}
+
+// TestBindRefusalsAndResult: every refusal of Bind, in order, leaves nothing written and
+// the ticket alive; a bind returns the rows as stored and audits with the account's name.
+func TestBindRefusalsAndResult(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, s *db.Store) {
+		ctx := context.Background()
+		acc := createAccount(t, s, "ivy")
+		r, _, ticket := checkBind(t, s, "o_ivy", t0)
+		state := func() [5]int64 {
+			return [5]int64{count(t, s, "bindings"), count(t, s, "sessions"), count(t, s, "audit_events"),
+				count(t, s, "daily_stats"), queryInt(t, s, `SELECT COUNT(*) FROM bind_tickets WHERE used_at IS NULL`)}
+		}
+		before := state()
+		refuse := func(in db.BindInput, want error) {
+			t.Helper()
+			if _, err := s.Bind(ctx, in); !errors.Is(err, want) {
+				t.Fatalf("bind: %v, want %v", err, want)
+			}
+			if after := state(); after != before {
+				t.Fatalf("refused bind wrote: %v -> %v", before, after)
+			}
+		}
+		// The ticket comes first: another user's ticket, even with a missing account.
+		refuse(bindInput(ticket, r.User.ID+1000, 99999, "ivy", t0), db.ErrTicketInvalid)
+		refuse(bindInput(ticket, r.User.ID, 99999, "ivy", t0), db.ErrNotFound)
+		execSQL(t, s, `UPDATE wx_users SET disabled = ? WHERE id = ?`, true, r.User.ID)
+		must(t, s.SetAccountDisabled(ctx, acc, true, cli))
+		before = state()
+		refuse(bindInput(ticket, r.User.ID, acc, "ivy", t0), db.ErrAccountDisabled)
+		must(t, s.SetAccountDisabled(ctx, acc, false, cli))
+		before = state()
+		refuse(bindInput(ticket, r.User.ID, acc, "ivy", t0), db.ErrUserDisabled)
+		execSQL(t, s, `UPDATE wx_users SET disabled = ? WHERE id = ?`, false, r.User.ID)
+
+		in := bindInput(ticket, r.User.ID, acc, "ivy", t0.Add(time.Second))
+		res, err := s.Bind(ctx, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stored, err := s.SessionByTokenHash(ctx, in.Session.TokenHash)
+		if err != nil || res.Session != stored {
+			t.Fatalf("session: %+v, stored %+v (%v)", res.Session, stored, err)
+		}
+		a, _ := s.AccountByID(ctx, acc)
+		u, _ := s.WxUserByID(ctx, r.User.ID)
+		if res.Account != a || res.User != u || u.SessionKey != "k-o_ivy" {
+			t.Fatalf("result: %+v %+v, want %+v %+v", res.Account, res.User, a, u)
+		}
+		want := fmt.Sprintf("bound to account %d (ivy) with password and ticket", acc)
+		if n := queryInt(t, s, `SELECT COUNT(*) FROM audit_events WHERE action = 'bind' AND detail = ? AND actor_type = 'user' AND ip = ?`,
+			want, "203.0.113.7"); n != 1 {
+			t.Fatalf("no audit event %q", want)
+		}
+	})
+}
+
+// TestConcurrentBindsToOneAccount: of binds racing for one account, one wins and the
+// others are told the account is bound, keeping their tickets.
+func TestConcurrentBindsToOneAccount(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, s *db.Store) {
+		ctx := context.Background()
+		acc := createAccount(t, s, "jay")
+		const n = 8
+		ins := make([]db.BindInput, n)
+		for i := range ins {
+			r, _, ticket := checkBind(t, s, fmt.Sprintf("o_jay%d", i), t0)
+			ins[i] = bindInput(ticket, r.User.ID, acc, "jay", t0)
+		}
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := range ins {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, errs[i] = s.Bind(ctx, ins[i])
+			}()
+		}
+		wg.Wait()
+		won := 0
+		for _, err := range errs {
+			switch {
+			case err == nil:
+				won++
+			case !errors.Is(err, db.ErrAccountBound):
+				t.Fatalf("loser: %v", err)
+			}
+		}
+		if won != 1 || count(t, s, "bindings") != 1 {
+			t.Fatalf("%d winners, %d bindings", won, count(t, s, "bindings"))
+		}
+		if k := queryInt(t, s, `SELECT COUNT(*) FROM bind_tickets WHERE used_at IS NULL`); k != n-1 {
+			t.Fatalf("%d tickets alive, want %d", k, n-1)
 		}
 	})
 }

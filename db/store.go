@@ -377,6 +377,52 @@ func (m msTime) Scan(v any) error {
 	return nil
 }
 
+// orZero wraps scan destinations so that a NULL leaves the zero value, for the columns of
+// a LEFT JOIN whose right side may be missing. The destinations are those of accountDest
+// and wxUserDest: *string, *int64, *int, *bool and msTime.
+func orZero(dest ...any) []any {
+	out := make([]any, len(dest))
+	for i, d := range dest {
+		out[i] = zeroIfNull{d}
+	}
+	return out
+}
+
+// zeroIfNull scans into dest, leaving it alone for a NULL.
+type zeroIfNull struct{ dest any }
+
+// Scan implements sql.Scanner.
+func (z zeroIfNull) Scan(v any) error {
+	if v == nil {
+		return nil
+	}
+	switch d := z.dest.(type) {
+	case sql.Scanner:
+		return d.Scan(v)
+	case *string:
+		var x sql.NullString
+		err := x.Scan(v)
+		*d = x.String
+		return err
+	case *int64:
+		var x sql.NullInt64
+		err := x.Scan(v)
+		*d = x.Int64
+		return err
+	case *int:
+		var x sql.NullInt64
+		err := x.Scan(v)
+		*d = int(x.Int64)
+		return err
+	case *bool:
+		var x sql.NullBool
+		err := x.Scan(v)
+		*d = x.Bool
+		return err
+	}
+	return fmt.Errorf("db: scan: unexpected destination %T", z.dest)
+}
+
 // nullString stores an empty string as NULL (unionid: absent, not "").
 func nullString(v string) any {
 	if v == "" {

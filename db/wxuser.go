@@ -41,20 +41,34 @@ const wxUserColumns = `id, appid, openid, COALESCE(unionid, ''), session_key, pr
 func (s *Store) scanWxUser(r scanner) (WxUser, error) {
 	var u WxUser
 	var key, prev string
-	err := r.Scan(&u.ID, &u.AppID, &u.OpenID, &u.UnionID, &key, &prev,
-		msTime{&u.SessionKeyRotatedAt}, &u.NickName, &u.AvatarURL, &u.Gender, &u.Province,
-		&u.City, &u.Country, &u.Language, &u.Phone, &u.PhoneCountryCode,
-		msTime{&u.CreatedAt}, msTime{&u.LastLoginAt}, &u.Disabled, msTime{&u.DeletedAt})
-	if err != nil {
+	if err := r.Scan(wxUserDest(&u, &key, &prev)...); err != nil {
 		return WxUser{}, err
 	}
-	if u.SessionKey, err = s.openKey(key); err != nil {
-		return WxUser{}, fmt.Errorf("wx user %d session_key: %w", u.ID, err)
-	}
-	if u.PrevSessionKey, err = s.openKey(prev); err != nil {
-		return WxUser{}, fmt.Errorf("wx user %d previous session_key: %w", u.ID, err)
+	if err := s.openWxUserKeys(&u, key, prev); err != nil {
+		return WxUser{}, err
 	}
 	return u, nil
+}
+
+// wxUserDest is where a row of wxUserColumns is scanned: into u, and the sealed session
+// keys into key and prev for openWxUserKeys.
+func wxUserDest(u *WxUser, key, prev *string) []any {
+	return []any{&u.ID, &u.AppID, &u.OpenID, &u.UnionID, key, prev,
+		msTime{&u.SessionKeyRotatedAt}, &u.NickName, &u.AvatarURL, &u.Gender, &u.Province,
+		&u.City, &u.Country, &u.Language, &u.Phone, &u.PhoneCountryCode,
+		msTime{&u.CreatedAt}, msTime{&u.LastLoginAt}, &u.Disabled, msTime{&u.DeletedAt}}
+}
+
+// openWxUserKeys opens the sealed session keys scanned with wxUserDest into u.
+func (s *Store) openWxUserKeys(u *WxUser, key, prev string) error {
+	var err error
+	if u.SessionKey, err = s.openKey(key); err != nil {
+		return fmt.Errorf("wx user %d session_key: %w", u.ID, err)
+	}
+	if u.PrevSessionKey, err = s.openKey(prev); err != nil {
+		return fmt.Errorf("wx user %d previous session_key: %w", u.ID, err)
+	}
+	return nil
 }
 
 // sealKey seals a session_key for storage; the empty key stays empty.
