@@ -72,6 +72,10 @@ func (h *Handler) codeLogin(c *fiber.Ctx, code string) (loginResponse, error) {
 		h.metrics.logins.WithLabelValues("disabled").Inc()
 		return loginResponse{}, newError(http.StatusForbidden, "forbidden", "this user has been disabled by an operator")
 	}
+	if errors.Is(err, db.ErrAccountDisabled) {
+		h.metrics.logins.WithLabelValues("disabled").Inc()
+		return loginResponse{}, accountDisabled()
+	}
 	if err != nil {
 		return loginResponse{}, storeUnavailable(err)
 	}

@@ -104,6 +104,9 @@ func (h *Handler) checkBind(c *fiber.Ctx) error {
 	if errors.Is(err, db.ErrUserDisabled) {
 		return newError(http.StatusForbidden, "forbidden", "this user has been disabled by an operator")
 	}
+	if errors.Is(err, db.ErrAccountDisabled) {
+		return accountDisabled()
+	}
 	if err != nil {
 		return storeUnavailable(err)
 	}

@@ -29,8 +29,8 @@ func statDay(t time.Time) string { return t.UTC().Format(time.DateOnly) }
 // (unionid when given, last login time, session_key — the previous one is kept with its
 // rotation time), a user erased earlier comes back with an empty profile, a new session is
 // inserted carrying in.Session.AccountID or else the account the user is bound to, and
-// the day's counters are bumped. A disabled user gets ErrUserDisabled and nothing is
-// written.
+// the day's counters are bumped. A disabled user gets ErrUserDisabled, a user bound to a
+// disabled account ErrAccountDisabled, and nothing is written.
 func (s *Store) Login(ctx context.Context, in LoginInput) (WxUser, Session, error) {
 	now := in.Session.Now
 	if now.IsZero() {
@@ -67,7 +67,8 @@ func (s *Store) Login(ctx context.Context, in LoginInput) (WxUser, Session, erro
 
 // upsertWxUser creates or updates the WeChat user of a code exchange inside tx (see
 // Login) and returns it with the account it is bound to (0: none) and whether it is new.
-// sealed is in.SessionKey sealed for storage. A disabled user is ErrUserDisabled.
+// sealed is in.SessionKey sealed for storage. A disabled user is ErrUserDisabled; a user
+// bound to a disabled account is ErrAccountDisabled.
 func (s *Store) upsertWxUser(ctx context.Context, tx *sqlx.Tx, in LoginInput, sealed string, now time.Time) (u WxUser, bound int64, newUser bool, err error) {
 	nowMS := now.UnixMilli()
 	var (
@@ -75,13 +76,19 @@ func (s *Store) upsertWxUser(ctx context.Context, tx *sqlx.Tx, in LoginInput, se
 		oldKey   string
 		disabled bool
 		account  sql.NullInt64
+		accOff   bool
 	)
-	err = s.row(ctx, tx, `SELECT u.id, u.session_key, u.disabled, b.account_id
+	err = s.row(ctx, tx, `SELECT u.id, u.session_key, u.disabled, b.account_id, COALESCE(a.disabled, FALSE)
 		FROM wx_users u LEFT JOIN bindings b ON b.wx_user_id = u.id
-		WHERE u.appid = ? AND u.openid = ?`, in.AppID, in.OpenID).Scan(&id, &oldKey, &disabled, &account)
+		LEFT JOIN accounts a ON a.id = b.account_id
+		WHERE u.appid = ? AND u.openid = ?`, in.AppID, in.OpenID).Scan(&id, &oldKey, &disabled, &account, &accOff)
 	switch {
 	case err == nil && disabled:
 		return WxUser{}, 0, false, ErrUserDisabled
+	case err == nil && accOff:
+		// The account this user is bound to was disabled: no session may carry it, and
+		// the user does not silently lose the binding either.
+		return WxUser{}, 0, false, ErrAccountDisabled
 	case err == nil:
 		keyChanged := false
 		if in.SessionKey != "" {
