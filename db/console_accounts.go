@@ -15,7 +15,14 @@ type AccountListRow struct {
 	BoundUserID    int64 // 0: no WeChat user bound
 	BoundNickname  string
 	CreatedAt      time.Time
+	// FailedAttempts counts the wrong passwords still held against the username (they are
+	// kept a day, or until a success from the same key or an unlock).
+	FailedAttempts int64
 }
+
+// Locked tells whether bind attempts for this account are being throttled, so an operator
+// may want to unlock it.
+func (a AccountListRow) Locked() bool { return a.FailedAttempts >= ThrottleFree }
 
 // ListAccounts returns one page of platform accounts, newest first; q matches a username
 // exactly or by prefix, or a name by substring.
@@ -26,7 +33,8 @@ func (s *Store) ListAccounts(ctx context.Context, q string, k Keyset) ([]Account
 	}
 	order, limit := k.where(&w, "a.id")
 	rows, err := s.rows(ctx, s.r, `SELECT a.id, a.username, a.name, a.disabled, COALESCE(b.wx_user_id, 0),
-		COALESCE(u.nickname, ''), a.created_at
+		COALESCE(u.nickname, ''), a.created_at,
+		(SELECT COUNT(*) FROM login_attempts l WHERE l.username = a.username)
 		FROM accounts a LEFT JOIN bindings b ON b.account_id = a.id LEFT JOIN wx_users u ON u.id = b.wx_user_id`+
 		w.sql()+` ORDER BY `+order+` LIMIT `+strconv.Itoa(limit), w.args...)
 	if err != nil {
@@ -37,7 +45,7 @@ func (s *Store) ListAccounts(ctx context.Context, q string, k Keyset) ([]Account
 	for rows.Next() {
 		var a AccountListRow
 		if err := rows.Scan(&a.ID, &a.Username, &a.Name, &a.Disabled, &a.BoundUserID, &a.BoundNickname,
-			msTime{&a.CreatedAt}); err != nil {
+			msTime{&a.CreatedAt}, &a.FailedAttempts); err != nil {
 			return nil, false, wrap("list accounts", err)
 		}
 		out = append(out, a)

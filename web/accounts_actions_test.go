@@ -306,7 +306,9 @@ func TestAccountUnlock(t *testing.T) {
 		}
 		b := e.browser()
 		b.signIn("admin")
-		b.get("/admin/accounts")
+		if p := b.get("/admin/accounts"); p.count("account-unlock") != 1 {
+			t.Fatalf("a throttled account must show its unlock button: %d", p.count("account-unlock"))
+		}
 		path := fmt.Sprintf("/admin/accounts/%d/unlock", id)
 		v := e.browser()
 		v.signIn("viewer")
@@ -325,6 +327,9 @@ func TestAccountUnlock(t *testing.T) {
 		}
 		if p := b.audited("account.unlock", "admin"); p.count("audit-row") != 1 {
 			t.Fatalf("account.unlock by admin: %d audit rows", p.count("audit-row"))
+		}
+		if p := b.get("/admin/accounts"); p.count("account-unlock") != 0 {
+			t.Fatalf("an unlocked account still shows the unlock button")
 		}
 		if status := bind(); status != http.StatusOK {
 			t.Fatalf("bind after unlock: %d, want 200", status)

@@ -19,7 +19,8 @@ func (h *Handler) accountsList(c *fiber.Ctx) error {
 	v := views.AccountsView{Q: q}
 	for _, a := range rows {
 		v.Accounts = append(v.Accounts, views.AccountRow{ID: a.ID, Username: a.Username, Name: a.Name,
-			Disabled: a.Disabled, BoundUserID: a.BoundUserID, BoundNickname: a.BoundNickname, CreatedAt: a.CreatedAt})
+			Disabled: a.Disabled, BoundUserID: a.BoundUserID, BoundNickname: a.BoundNickname, CreatedAt: a.CreatedAt,
+			Locked: a.Locked()})
 	}
 	if n := len(rows); n > 0 {
 		v.Cursors = cursors(k, rows[0].ID, rows[n-1].ID, n, more)
