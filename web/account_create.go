@@ -7,12 +7,24 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"miniauth/db"
+	"miniauth/password"
 	"miniauth/views"
 )
 
 // auditActor is the signed-in operator as the store's audited changes record them.
 func (h *Handler) auditActor(c *fiber.Ctx) db.AuditActor {
 	return db.AuditActor{Type: "operator", ID: operatorOf(c).Username, IP: h.clientIP(c)}
+}
+
+// hashProblem words a failure to hash a new password for the operator.
+func hashProblem(c *fiber.Ctx, err error) string {
+	switch {
+	case errors.Is(err, password.ErrTooLong):
+		return t(c, "error.password_too_long")
+	case errors.Is(err, password.ErrBusy):
+		return t(c, "error.busy")
+	}
+	return t(c, "error.status.500")
 }
 
 // accountCreate is POST /admin/accounts: username, name, password.
@@ -25,14 +37,14 @@ func (h *Handler) accountCreate(c *fiber.Ctx) error {
 	}
 	hash, err := h.hasher.Hash(c.UserContext(), pw)
 	if err != nil {
-		return failed(c, views.PathAccounts, err.Error())
+		return failed(c, views.PathAccounts, hashProblem(c, err))
 	}
 	a, err := h.store.CreateAccount(c.UserContext(), username, name, hash, h.auditActor(c))
 	switch {
 	case errors.Is(err, db.ErrConflict):
 		return failed(c, views.PathAccounts, t(c, "error.status.409")+": "+username)
 	case errors.Is(err, db.ErrInvalidUsername):
-		return failed(c, views.PathAccounts, err.Error())
+		return failed(c, views.PathAccounts, t(c, "error.username_invalid"))
 	case err != nil:
 		return storeError(err)
 	}

@@ -19,7 +19,7 @@ func (h *Handler) accountPassword(c *fiber.Ctx) error {
 	}
 	hash, err := h.hasher.Hash(c.UserContext(), pw)
 	if err != nil {
-		return failed(c, views.PathAccounts, err.Error())
+		return failed(c, views.PathAccounts, hashProblem(c, err))
 	}
 	if err := h.store.SetAccountPassword(c.UserContext(), id, hash, h.auditActor(c)); err != nil {
 		return storeError(err)

@@ -48,6 +48,9 @@ func TestAccountCreate(t *testing.T) {
 			{"blank username", url.Values{"username": {"   "}, "password": {"some-password"}}, "Check the form"},
 			{"empty password", url.Values{"username": {"bob"}, "password": {""}}, "Check the form"},
 			{"duplicate username", url.Values{"username": {"alice"}, "password": {"other-password"}}, "alice"},
+			{"control character", url.Values{"username": {"bo\x01b"}, "password": {"some-password"}}, "without control characters"},
+			{"username too long", url.Values{"username": {strings.Repeat("u", 65)}, "password": {"some-password"}}, "1 to 64 characters"},
+			{"password too long", url.Values{"username": {"carl"}, "password": {strings.Repeat("p", 1025)}}, "longer than 1024 bytes"},
 		} {
 			p := b.follow("/admin/accounts", c.form)
 			if kind, msg := p.flash(); kind != "error" || !strings.Contains(msg, c.want) {

@@ -20,7 +20,7 @@ func (h *Handler) operatorCreate(c *fiber.Ctx) error {
 	}
 	hash, err := h.hasher.Hash(c.UserContext(), pw)
 	if err != nil {
-		return failed(c, views.PathOperators, err.Error())
+		return failed(c, views.PathOperators, hashProblem(c, err))
 	}
 	_, err = h.store.CreateOperator(c.UserContext(), username, hash, role)
 	if errors.Is(err, db.ErrConflict) {
