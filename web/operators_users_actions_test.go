@@ -12,6 +12,7 @@ import (
 
 	"miniauth/db"
 	"miniauth/db/dbtest"
+	"miniauth/views"
 )
 
 // operatorID is the id of the operator row showing username on the operators page.
@@ -339,6 +340,18 @@ func TestPlayground(t *testing.T) {
 		}
 		if j := jsonOf(p, 3); !strings.Contains(j, `"code": 1`) || !strings.Contains(j, `"token": "…"`) || !strings.Contains(j, "nina") {
 			t.Fatalf("bind answer:\n%s", j)
+		}
+		// Every step of the same person links to the rows it touched: the user and
+		// sessions, and after the bind the account and the bindings.
+		var bindLinks []string
+		p.doc.Find(`[data-testid="playground-step"]`).Eq(3).Find(`[data-testid="playground-link"]`).Each(func(_ int, a *goquery.Selection) {
+			bindLinks = append(bindLinks, a.AttrOr("href", ""))
+		})
+		if len(bindLinks) != 4 || bindLinks[0] != link || bindLinks[2] != views.AccountURL("nina") || bindLinks[3] != views.PathBindings {
+			t.Fatalf("bind step links %v, want the user's, its sessions, the account's and the bindings page", bindLinks)
+		}
+		if n := p.doc.Find(`[data-testid="playground-step"]`).Eq(1).Find(`[data-testid="playground-link"]`).Length(); n != 2 {
+			t.Fatalf("checkBind step links: %d, want the user's and its sessions", n)
 		}
 		bp := b.get("/admin/bindings")
 		if bp.count("binding-row") != 1 || bp.rowsWith("binding-row", "nina") != 1 {

@@ -25,8 +25,29 @@ type playgrounds struct {
 
 type playground struct {
 	simUser string
+	userID  int64 // the simulated person's WeChat user, once an answer named it
 	ticket  string
 	steps   []views.PlaygroundStep
+}
+
+// record appends a step for simUser, linking the user's pages when this answer or an
+// earlier one for the same person named the user.
+func (p *playground) record(simUser string, s views.PlaygroundStep, userID int64) {
+	if p.simUser != simUser {
+		p.userID = 0
+	}
+	p.simUser = simUser
+	if userID != 0 {
+		p.userID = userID
+	} else if p.userID != 0 {
+		s.Links = append(userLinks(p.userID), s.Links...)
+	}
+	p.steps = append(p.steps, s)
+}
+
+func userLinks(id int64) []views.Link {
+	return []views.Link{{Label: fmt.Sprintf("user %d", id), Href: views.UserURL(id)},
+		{Label: "sessions", Href: views.SessionsOfUserURL(id)}}
 }
 
 func newPlaygrounds() *playgrounds { return &playgrounds{by: map[int64]*playground{}} }
@@ -107,23 +128,31 @@ func (h *Handler) call(ctx context.Context, path string, body any) (int, map[str
 }
 
 // step records one call: its request line, the redacted answer and links to its rows.
-func step(name, request string, status int, answer map[string]any) views.PlaygroundStep {
-	pretty, _ := json.MarshalIndent(redact(answer), "", "  ")
-	s := views.PlaygroundStep{Name: name, Request: request, Status: status, Response: string(pretty), At: time.Now()}
+// step renders one call and its answer, and returns the WeChat user id the answer named
+// (0: none).
+func step(name, request string, status int, answer map[string]any) (views.PlaygroundStep, int64) {
 	userID := int64(0)
 	if u, ok := answer["user"].(map[string]any); ok {
 		if id, ok := u["id"].(float64); ok {
 			userID = int64(id)
 		}
 	}
+	account := ""
+	if ui, ok := answer["userInfo"].(map[string]any); ok {
+		account, _ = ui["username"].(string)
+	}
+	pretty, _ := json.MarshalIndent(redact(answer), "", "  ")
+	s := views.PlaygroundStep{Name: name, Request: request, Status: status, Response: string(pretty), At: time.Now()}
 	if userID != 0 {
-		s.Links = append(s.Links, views.Link{Label: fmt.Sprintf("user %d", userID), Href: views.UserURL(userID)},
-			views.Link{Label: "sessions", Href: views.SessionsOfUserURL(userID)})
+		s.Links = userLinks(userID)
+	}
+	if account != "" {
+		s.Links = append(s.Links, views.Link{Label: "account " + account, Href: views.AccountURL(account)})
 	}
 	if name == "bind" && status == http.StatusOK {
 		s.Links = append(s.Links, views.Link{Label: "bindings", Href: views.PathBindings})
 	}
-	return s
+	return s, userID
 }
 
 // simCode asks the simulator for a fresh wx.login code of simUser.

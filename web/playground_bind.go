@@ -26,7 +26,8 @@ func (h *Handler) playgroundBind(c *fiber.Ctx) error {
 		if status == fiber.StatusOK {
 			p.ticket = "" // used
 		}
-		p.steps = append(p.steps, step("bind", `POST /api/user/bind {"bindTicket":"…","username":"`+username+`","password":"…"}`, status, out))
+		st, id := step("bind", `POST /api/user/bind {"bindTicket":"…","username":"`+username+`","password":"…"}`, status, out)
+		p.record(p.simUser, st, id)
 	})
 	h.totals.invalidate()
 	return c.Redirect(views.PathPlayground, fiber.StatusSeeOther)

@@ -23,8 +23,9 @@ func (h *Handler) playgroundCheckBind(c *fiber.Ctx) error {
 	}
 	ticket, _ := out["bindTicket"].(string)
 	h.play.update(operatorOf(c).ID, func(p *playground) {
-		p.simUser, p.ticket = simUser, ticket
-		p.steps = append(p.steps, step("checkBind", `POST /api/user/checkBind {"code":"…"}`, status, out))
+		p.ticket = ticket
+		st, id := step("checkBind", `POST /api/user/checkBind {"code":"…"}`, status, out)
+		p.record(simUser, st, id)
 	})
 	return c.Redirect(views.PathPlayground, fiber.StatusSeeOther)
 }

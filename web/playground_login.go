@@ -22,8 +22,9 @@ func (h *Handler) playgroundLogin(c *fiber.Ctx) error {
 		return failed(c, views.PathPlayground, err.Error())
 	}
 	h.play.update(operatorOf(c).ID, func(p *playground) {
-		p.simUser, p.ticket = simUser, ""
-		p.steps = append(p.steps, step("login", `POST /api/login {"code":"…"}`, status, out))
+		p.ticket = ""
+		st, id := step("login", `POST /api/login {"code":"…"}`, status, out)
+		p.record(simUser, st, id)
 	})
 	h.totals.invalidate()
 	return c.Redirect(views.PathPlayground, fiber.StatusSeeOther)
