@@ -30,9 +30,26 @@ type UserListRow struct {
 	LastLoginAt           time.Time
 }
 
-// trigramMin is the shortest substring a trigram index can look up; shorter nickname
-// searches scan newest-first instead, which stops as soon as a page is full.
+// trigramMin is the shortest substring a trigram index can look up.
 const trigramMin = 3
+
+// ShortSearchScope is how many of the newest user ids a nickname search shorter than
+// trigramMin characters looks at. No index serves such a term, so its cost is a walk of
+// that many rows by primary key, which keeps it bounded whatever the table's size and
+// however rare the match. The exact matches (openid, phone, username, id) still cover
+// every user.
+const ShortSearchScope = 50_000
+
+// NicknameScope reports how a search term reaches nicknames: 0 when it searches every
+// user (an empty term, or one long enough for the trigram index), or else the number of
+// newest users it looks at (ShortSearchScope).
+func (s *Store) NicknameScope(q string) int {
+	q = strings.TrimSpace(q)
+	if q == "" || utf8.RuneCountInString(q) >= trigramMin {
+		return 0
+	}
+	return s.shortScope
+}
 
 // ListWxUsers returns one page of live (not erased) WeChat users matching f, newest first,
 // and whether there are more in the direction of k.
@@ -81,16 +98,17 @@ func (s *Store) ListWxUsers(ctx context.Context, f UserFilter, k Keyset) ([]User
 
 // userSearch adds the condition for a search term: the exact matches (openid, phone,
 // username, id) through their indexes, and the nickname substring through the trigram
-// index when the term is long enough.
+// index when the term is long enough, or else among the newest s.shortScope user ids
+// (a primary-key range: MAX(id) is one index lookup).
 func (s *Store) userSearch(w *where, q string) {
-	exact := []string{
+	ids := []string{
 		`SELECT id FROM wx_users WHERE openid = ?`,
 		`SELECT id FROM wx_users WHERE phone = ?`,
 		`SELECT b2.wx_user_id FROM bindings b2 JOIN accounts a2 ON a2.id = b2.account_id WHERE a2.username = ?`,
 	}
 	args := []any{q, q, q}
 	if id, err := strconv.ParseInt(q, 10, 64); err == nil && id > 0 {
-		exact = append(exact, `SELECT id FROM wx_users WHERE id = ?`)
+		ids = append(ids, `SELECT id FROM wx_users WHERE id = ?`)
 		args = append(args, id)
 	}
 	like := "%" + likeEscape(q) + "%"
@@ -99,17 +117,16 @@ func (s *Store) userSearch(w *where, q string) {
 		if s.dialect == DialectPostgres {
 			op = "ILIKE"
 		}
-		w.add(`(u.id IN (`+strings.Join(exact, " UNION ALL ")+`) OR u.nickname `+op+` ? ESCAPE '\')`, append(args, like)...)
-		return
-	}
-	if s.dialect == DialectPostgres {
-		exact = append(exact, nicknameSearchPostgres)
+		ids = append(ids, `SELECT id FROM wx_users WHERE id > (SELECT MAX(id) FROM wx_users) - ? AND nickname `+op+` ? ESCAPE '\'`)
+		args = append(args, int64(s.shortScope), like)
+	} else if s.dialect == DialectPostgres {
+		ids = append(ids, nicknameSearchPostgres)
 		args = append(args, like)
 	} else {
-		exact = append(exact, nicknameSearchSQLite)
+		ids = append(ids, nicknameSearchSQLite)
 		args = append(args, fts5Phrase(q))
 	}
-	w.add(`u.id IN (`+strings.Join(exact, " UNION ALL ")+`)`, args...)
+	w.add(`u.id IN (`+strings.Join(ids, " UNION ALL ")+`)`, args...)
 }
 
 // The nickname substring search, the one query written per dialect: pg_trgm serves ILIKE

@@ -81,6 +81,8 @@ type Store struct {
 	wStmts  sync.Map // query -> *sqlx.Stmt prepared on w
 	rStmts  sync.Map // query -> *sqlx.Stmt prepared on r (SQLite; on PostgreSQL r is w)
 	pending sync.Map // queries met first inside a transaction, to prepare on w
+
+	shortScope int // ShortSearchScope; the package's tests lower it
 }
 
 // Open connects to the database named by url: postgres:// or postgresql:// for
@@ -96,7 +98,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	if opts.CacheSize <= 0 {
 		opts.CacheSize = DefaultCacheSize
 	}
-	s := &Store{keys: opts.Keys, log: opts.Logger, cache: newTokenCache(opts.CacheSize)}
+	s := &Store{keys: opts.Keys, log: opts.Logger, cache: newTokenCache(opts.CacheSize), shortScope: ShortSearchScope}
 	var err error
 	if strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://") {
 		err = s.openPostgres(ctx, url)
