@@ -138,14 +138,18 @@ func (s *server) run(ctx context.Context, ln net.Listener) error {
 	go s.store.RunBackground(ctx)
 	go s.cleanupLoop(ctx)
 
-	errc := make(chan error, 2)
-	go func() { errc <- s.public.Listener(ln) }()
+	// Bind the internal listener before serving anything: once /readyz answers, every
+	// listener is up, and a taken port stops the start before any request is served.
+	var iln net.Listener
 	if s.cfg.InternalAddr != "" {
-		iln, err := net.Listen("tcp", s.cfg.InternalAddr)
-		if err != nil {
-			_ = s.public.Shutdown()
+		var err error
+		if iln, err = net.Listen("tcp", s.cfg.InternalAddr); err != nil {
 			return fmt.Errorf("listen %s: %w", s.cfg.InternalAddr, err)
 		}
+	}
+	errc := make(chan error, 2)
+	go func() { errc <- s.public.Listener(ln) }()
+	if iln != nil {
 		go func() { errc <- s.internal.Listener(iln) }()
 		s.log.Info("internal listener up", "addr", iln.Addr().String())
 	}

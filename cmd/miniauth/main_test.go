@@ -36,15 +36,32 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// freeAddr returns a loopback address with a free port. The ports it hands out stay
+// reserved for the test binary's life, so two calls never return the same one.
 func freeAddr(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	reserveMu.Lock()
+	defer reserveMu.Unlock()
+	for i := 0; i < 100; i++ {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := ln.Addr().String()
+		ln.Close()
+		if !reserved[addr] {
+			reserved[addr] = true
+			return addr
+		}
 	}
-	defer ln.Close()
-	return ln.Addr().String()
+	t.Fatal("no free port")
+	return ""
 }
+
+var (
+	reserveMu sync.Mutex
+	reserved  = map[string]bool{}
+)
 
 // instance is miniauth started through run(), as the binary would be.
 type instance struct {
