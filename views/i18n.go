@@ -140,6 +140,7 @@ var catalogue = map[string]map[string]string{
 		"action.disable":        "Disable",
 		"action.enable":         "Enable",
 		"action.unlock":         "Unlock",
+		"action.reveal_phone":   "Reveal full phone number (audited)",
 		"action.reset_password": "Reset password",
 
 		"confirm.revoke":           "Revoke this session? The mini-program will have to log in again.",
@@ -398,6 +399,7 @@ var catalogue = map[string]map[string]string{
 		"action.disable":        "停用",
 		"action.enable":         "启用",
 		"action.unlock":         "解锁",
+		"action.reveal_phone":   "显示完整手机号（将记入审计）",
 		"action.reset_password": "重置密码",
 
 		"confirm.revoke":           "确定吊销这个会话？小程序需要重新登录。",

@@ -111,22 +111,24 @@ func (v UsersView) ExportURL() string { return withQuery(PathUsersExport, v.Filt
 
 // UserProfile is the profile part of the user detail page.
 type UserProfile struct {
-	ID          int64
-	AppID       string
-	OpenID      string
-	UnionID     string
-	Nickname    string
-	AvatarURL   string
-	Gender      int // 0 unknown, 1 male, 2 female
-	Province    string
-	City        string
-	Country     string
-	Language    string
-	Phone       string // masked
-	Disabled    bool
-	Erased      bool // account cancelled: profile gone, tombstone kept
-	CreatedAt   time.Time
-	LastLoginAt time.Time
+	ID        int64
+	AppID     string
+	OpenID    string
+	UnionID   string
+	Nickname  string
+	AvatarURL string
+	Gender    int // 0 unknown, 1 male, 2 female
+	Province  string
+	City      string
+	Country   string
+	Language  string
+	Phone     string // masked, unless PhoneRevealed
+	// PhoneRevealed: Phone is the full number, shown once at an admin's audited request.
+	PhoneRevealed bool
+	Disabled      bool
+	Erased        bool // account cancelled: profile gone, tombstone kept
+	CreatedAt     time.Time
+	LastLoginAt   time.Time
 }
 
 // BindingInfo is the account a WeChat user is bound to.

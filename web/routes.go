@@ -30,6 +30,7 @@ func (h *Handler) Register(app *fiber.App) {
 	r("/users/:id<int>", h.userShow)
 	w(fiber.MethodPost, "/users/:id<int>/sessions/revoke", h.userSessionsRevoke)
 	w(fiber.MethodPost, "/users/:id<int>/erase", h.userErase)
+	w(fiber.MethodPost, "/users/:id<int>/phone", h.userPhoneReveal)
 
 	r("/sessions", h.sessionsList)
 	w(fiber.MethodPost, "/sessions/:id<int>/revoke", h.sessionRevoke)

@@ -18,6 +18,27 @@ func (h *Handler) userShow(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	return h.userDetail(c, id, false)
+}
+
+// userPhoneReveal is POST /admin/users/:id/phone (admins): the detail page with the full
+// phone number, once. The reveal is audited; the number goes into no URL, flash or cookie.
+func (h *Handler) userPhoneReveal(c *fiber.Ctx) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	op := operatorOf(c)
+	if err := h.store.AddAudit(c.UserContext(), db.AuditEvent{At: h.now(), ActorType: "operator",
+		ActorID: op.Username, Action: "user.phone_reveal", Target: "wx_user:" + strconv.FormatInt(id, 10),
+		IP: h.clientIP(c)}); err != nil {
+		return storeError(err)
+	}
+	return h.userDetail(c, id, true)
+}
+
+// userDetail renders a user's page; reveal shows the full phone number.
+func (h *Handler) userDetail(c *fiber.Ctx, id int64, reveal bool) error {
 	ctx := c.UserContext()
 	u, err := h.store.ConsoleUserByID(ctx, id)
 	if errors.Is(err, db.ErrNotFound) {
@@ -29,8 +50,11 @@ func (h *Handler) userShow(c *fiber.Ctx) error {
 	lang := langOf(c)
 	v := views.UserDetail{User: views.UserProfile{ID: u.ID, AppID: u.AppID, OpenID: u.OpenID, UnionID: u.UnionID,
 		Nickname: u.NickName, AvatarURL: u.AvatarURL, Gender: u.Gender, Province: u.Province, City: u.City,
-		Country: u.Country, Language: u.Language, Phone: maskPhone(u.Phone), Disabled: u.Disabled,
+		Country: u.Country, Language: u.Language, Phone: maskPhone(u.Phone), PhoneRevealed: reveal, Disabled: u.Disabled,
 		Erased: !u.DeletedAt.IsZero(), CreatedAt: u.CreatedAt, LastLoginAt: u.LastLoginAt}}
+	if reveal {
+		v.User.Phone = u.Phone
+	}
 
 	b, err := h.store.BindingForConsole(ctx, id)
 	switch {
