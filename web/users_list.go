@@ -31,7 +31,8 @@ func (h *Handler) usersList(c *fiber.Ctx) error {
 	if err != nil {
 		return storeError(err)
 	}
-	v := views.UsersView{Filter: f, CanExport: operatorOf(c).Role == db.RoleAdmin}
+	v := views.UsersView{Filter: f, CanExport: operatorOf(c).Role == db.RoleAdmin,
+		SearchScope: h.store.NicknameScope(f.Q)}
 	for _, u := range rows {
 		v.Users = append(v.Users, userRow(u))
 	}
