@@ -113,11 +113,14 @@ func (s *Store) userSearch(w *where, q string) {
 	}
 	like := "%" + likeEscape(q) + "%"
 	if utf8.RuneCountInString(q) < trigramMin {
-		op := "LIKE"
+		col, op := "nickname", "LIKE"
 		if s.dialect == DialectPostgres {
-			op = "ILIKE"
+			// An expression the trigram index does not cover: a prepared (generic) plan
+			// would otherwise walk the whole GIN index for a pattern it cannot narrow,
+			// instead of the primary-key range.
+			col, op = "(nickname || '')", "ILIKE"
 		}
-		ids = append(ids, `SELECT id FROM wx_users WHERE id > (SELECT MAX(id) FROM wx_users) - ? AND nickname `+op+` ? ESCAPE '\'`)
+		ids = append(ids, `SELECT id FROM wx_users WHERE id > (SELECT MAX(id) FROM wx_users) - ? AND `+col+` `+op+` ? ESCAPE '\'`)
 		args = append(args, int64(s.shortScope), like)
 	} else if s.dialect == DialectPostgres {
 		ids = append(ids, nicknameSearchPostgres)
