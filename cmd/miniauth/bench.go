@@ -69,19 +69,7 @@ func runBench(ctx context.Context, args []string, out io.Writer) error {
 		o.databaseURL = filepath.Join(dir, "bench.db")
 	}
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	cfg, _, err := parseConfig("serve", nil, func(k string) string {
-		switch k {
-		case "MINIAUTH_DATABASE_URL":
-			return o.databaseURL
-		case "MINIAUTH_LOGIN_RATE_PER_IP":
-			return "0"
-		case "MINIAUTH_ADDR":
-			return "127.0.0.1:0"
-		case "MINIAUTH_INTERNAL_ADDR":
-			return "off"
-		}
-		return ""
-	}, io.Discard, nil)
+	cfg, err := benchConfig(o.databaseURL)
 	if err != nil {
 		return err
 	}
@@ -117,19 +105,7 @@ func runBench(ctx context.Context, args []string, out io.Writer) error {
 
 	client := &fasthttp.Client{MaxConnsPerHost: o.concurrency * 2, ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second}
 	post := func(url string, body any, token string) (int, []byte, error) {
-		req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
-		defer fasthttp.ReleaseRequest(req)
-		defer fasthttp.ReleaseResponse(resp)
-		req.SetRequestURI(url)
-		req.Header.SetMethod("POST")
-		req.Header.SetContentType("application/json")
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		b, _ := json.Marshal(body)
-		req.SetBody(b)
-		err := client.Do(req, resp)
-		return resp.StatusCode(), append([]byte(nil), resp.Body()...), err
+		return benchPost(client, url, body, token)
 	}
 	code := func(user string) (string, error) {
 		st, b, err := post(base+"/wxsim/sim/login", map[string]string{"user": user}, "")
@@ -453,14 +429,32 @@ func benchBind(ctx context.Context, o benchOptions, out io.Writer, srv *server, 
 
 // benchPostJSON posts body as JSON with client and returns the status and a copy of the body.
 func benchPostJSON(client *fasthttp.Client, url string, body any) (int, []byte, error) {
+	return benchPost(client, url, body, "")
+}
+
+// benchPost is benchPostJSON with a Bearer token, when token is not empty.
+func benchPost(client *fasthttp.Client, url string, body any, token string) (int, []byte, error) {
 	req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
 	defer fasthttp.ReleaseRequest(req)
 	defer fasthttp.ReleaseResponse(resp)
 	req.SetRequestURI(url)
 	req.Header.SetMethod("POST")
 	req.Header.SetContentType("application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
 	b, _ := json.Marshal(body)
 	req.SetBody(b)
 	err := client.Do(req, resp)
 	return resp.StatusCode(), append([]byte(nil), resp.Body()...), err
+}
+
+// benchConfig is the configuration the benchmarks run miniauth with: the defaults, the
+// given database, no per-IP login limit (the load generator is one IP) and no internal
+// listener.
+func benchConfig(databaseURL string) (Config, error) {
+	env := map[string]string{"MINIAUTH_DATABASE_URL": databaseURL, "MINIAUTH_ADDR": "127.0.0.1:0",
+		"MINIAUTH_INTERNAL_ADDR": "off", "MINIAUTH_LOGIN_RATE_PER_IP": "0"}
+	cfg, _, err := parseConfig("serve", nil, func(k string) string { return env[k] }, io.Discard, nil)
+	return cfg, err
 }

@@ -51,9 +51,7 @@ func runConsoleBench(ctx context.Context, args []string, out io.Writer) error {
 		*dbURL = filepath.Join(dir, "bench.db")
 	}
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	env := map[string]string{"MINIAUTH_DATABASE_URL": *dbURL, "MINIAUTH_ADDR": "127.0.0.1:0",
-		"MINIAUTH_INTERNAL_ADDR": "", "MINIAUTH_LOGIN_RATE_PER_IP": "0"}
-	cfg, _, err := parseConfig("serve", nil, func(k string) string { return env[k] }, io.Discard, nil)
+	cfg, err := benchConfig(*dbURL)
 	if err != nil {
 		return err
 	}
