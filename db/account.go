@@ -122,7 +122,7 @@ func (s *Store) CreateAccount(ctx context.Context, username, name, hash string, 
 	if hash == "" {
 		return Account{}, errors.New("db: create account: empty password hash")
 	}
-	now := time.Now()
+	now := s.now()
 	var a Account
 	err = s.tx(ctx, "create account "+u, func(tx *sqlx.Tx) error {
 		var err error
@@ -145,7 +145,7 @@ func (s *Store) insertAccount(ctx context.Context, tx *sqlx.Tx, username, name, 
 // account again restores the user's access at their next login. ErrNotFound if there is no
 // such account.
 func (s *Store) SetAccountDisabled(ctx context.Context, id int64, disabled bool, actor AuditActor) error {
-	now := time.Now()
+	now := s.now()
 	var ids []int64
 	action := "account.enable"
 	if disabled {
@@ -179,7 +179,7 @@ func (s *Store) SetAccountPassword(ctx context.Context, id int64, hash string, a
 	if hash == "" {
 		return errors.New("db: set password: empty hash")
 	}
-	now := time.Now()
+	now := s.now()
 	var ids []int64
 	err := s.tx(ctx, fmt.Sprintf("set password of account %d", id), func(tx *sqlx.Tx) error {
 		res, err := s.exec(ctx, tx, `UPDATE accounts SET password_hash = ?, updated_at = ? WHERE id = ?`, hash, now.UnixMilli(), id)
@@ -215,7 +215,7 @@ func (s *Store) UnlockAccount(ctx context.Context, username string, actor AuditA
 	if err != nil {
 		return 0, ErrNotFound
 	}
-	now := time.Now()
+	now := s.now()
 	var n int64
 	err = s.tx(ctx, "unlock account "+u, func(tx *sqlx.Tx) error {
 		var id int64

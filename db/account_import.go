@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
@@ -173,7 +172,7 @@ func ReadAccountCSV(ctx context.Context, r io.Reader, h *password.Hasher) ([]Acc
 // Usernames that already exist are rejected with an *ImportError naming their lines, and
 // nothing is written. One "account.import" audit event records the count.
 func (s *Store) ImportAccounts(ctx context.Context, rows []AccountImport, actor AuditActor) (int, error) {
-	now := time.Now()
+	now := s.now()
 	var rejected []ImportRejection
 	err := s.tx(ctx, "import accounts", func(tx *sqlx.Tx) error {
 		for i := range rows {

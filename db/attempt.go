@@ -99,7 +99,7 @@ type BindFailure struct {
 func (s *Store) RecordBindFailure(ctx context.Context, f BindFailure) (time.Duration, error) {
 	now := f.Now
 	if now.IsZero() {
-		now = time.Now()
+		now = s.now()
 	}
 	var wait time.Duration
 	err := s.tx(ctx, "record bind failure", func(tx *sqlx.Tx) error {

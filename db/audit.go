@@ -26,7 +26,7 @@ func (s *Store) AddAudit(ctx context.Context, e AuditEvent) error {
 // addAudit inserts e with x, the writer or a transaction.
 func (s *Store) addAudit(ctx context.Context, x runner, e AuditEvent) error {
 	if e.At.IsZero() {
-		e.At = time.Now()
+		e.At = s.now()
 	}
 	_, err := s.exec(ctx, x, `INSERT INTO audit_events (at, actor_type, actor_id, action, target, ip, detail)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`, e.At.UnixMilli(), e.ActorType, e.ActorID, e.Action, e.Target, e.IP, e.Detail)

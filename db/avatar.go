@@ -2,14 +2,13 @@ package db
 
 import (
 	"context"
-	"time"
 )
 
 // PutAvatar stores an avatar image under its content hash. Storing the same hash again
 // is a no-op.
 func (s *Store) PutAvatar(ctx context.Context, hash, contentType string, data []byte) error {
 	_, err := s.exec(ctx, s.w, `INSERT INTO avatars (hash, content_type, data, created_at) VALUES (?, ?, ?, ?)
-		ON CONFLICT (hash) DO NOTHING`, hash, contentType, data, time.Now().UnixMilli())
+		ON CONFLICT (hash) DO NOTHING`, hash, contentType, data, s.now().UnixMilli())
 	return wrap("put avatar", err)
 }
 

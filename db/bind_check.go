@@ -34,7 +34,7 @@ type BindCheck struct {
 func (s *Store) BindCheck(ctx context.Context, in BindCheckInput) (BindCheck, error) {
 	now := in.Now
 	if now.IsZero() {
-		now = time.Now()
+		now = s.now()
 	}
 	var c BindCheck
 	var st throttleState

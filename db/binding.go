@@ -74,7 +74,7 @@ type BindResult struct {
 func (s *Store) Bind(ctx context.Context, in BindInput) (BindResult, error) {
 	now := in.Session.Now
 	if now.IsZero() {
-		now = time.Now()
+		now = s.now()
 	}
 	var res BindResult
 	var ended []int64
@@ -318,7 +318,7 @@ type UnbindInput struct {
 // session asking, a fresh unbound session is started if in.Session is set, and an
 // "unbind" audit event is written. ErrNotFound if the user is not bound.
 func (s *Store) Unbind(ctx context.Context, in UnbindInput) (Session, error) {
-	now := time.Now()
+	now := s.now()
 	if in.Session != nil && !in.Session.Now.IsZero() {
 		now = in.Session.Now
 	}
@@ -361,7 +361,7 @@ func (s *Store) Unbind(ctx context.Context, in UnbindInput) (Session, error) {
 // account. The user's current sessions stay as they are; their next login or checkBind
 // carries the account.
 func (s *Store) OperatorBind(ctx context.Context, wxUserID, accountID int64, reason string, actor AuditActor) error {
-	now := time.Now()
+	now := s.now()
 	return s.tx(ctx, fmt.Sprintf("operator bind wx user %d to account %d", wxUserID, accountID), func(tx *sqlx.Tx) error {
 		a, u, err := s.bindParties(ctx, tx, accountID, wxUserID)
 		if err != nil {

@@ -34,7 +34,7 @@ func statDay(t time.Time) string { return t.UTC().Format(time.DateOnly) }
 func (s *Store) Login(ctx context.Context, in LoginInput) (WxUser, Session, error) {
 	now := in.Session.Now
 	if now.IsZero() {
-		now = time.Now()
+		now = s.now()
 	}
 	sealed, err := s.sealKey(in.SessionKey)
 	if err != nil {

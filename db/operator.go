@@ -40,7 +40,7 @@ func (s *Store) CreateOperator(ctx context.Context, username, passwordHash, role
 	if !ValidRole(role) {
 		return Operator{}, fmt.Errorf("db: create operator: unknown role %q", role)
 	}
-	now := time.Now().UnixMilli()
+	now := s.now().UnixMilli()
 	o, err := scanOperator(s.row(ctx, s.w, `INSERT INTO operators (username, password_hash, role, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?) RETURNING `+operatorColumns, username, passwordHash, role, now, now))
 	if err != nil {
@@ -52,7 +52,7 @@ func (s *Store) CreateOperator(ctx context.Context, username, passwordHash, role
 // CreateFirstOperator adds an admin only while there is no operator at all, and reports
 // whether it did: instances starting together create at most one.
 func (s *Store) CreateFirstOperator(ctx context.Context, username, passwordHash string) (bool, error) {
-	now := time.Now().UnixMilli()
+	now := s.now().UnixMilli()
 	res, err := s.exec(ctx, s.w, `INSERT INTO operators (username, password_hash, role, created_at, updated_at)
 		SELECT ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM operators)
 		ON CONFLICT (username) DO NOTHING`, username, passwordHash, RoleAdmin, now, now)
@@ -102,7 +102,7 @@ func (s *Store) SetOperatorDisabled(ctx context.Context, id int64, disabled bool
 
 // updateOperator sets one column of an operator and ends their console sessions.
 func (s *Store) updateOperator(ctx context.Context, id int64, op, set string, v any) error {
-	res, err := s.exec(ctx, s.w, `UPDATE operators SET `+set+`, updated_at = ? WHERE id = ?`, v, time.Now().UnixMilli(), id)
+	res, err := s.exec(ctx, s.w, `UPDATE operators SET `+set+`, updated_at = ? WHERE id = ?`, v, s.now().UnixMilli(), id)
 	if err != nil {
 		return wrap(op, err)
 	}

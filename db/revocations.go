@@ -155,7 +155,7 @@ func (s *Store) pollRevocations(ctx context.Context, f *feedFollower) error {
 		if err != nil {
 			return err
 		}
-		now := time.Now()
+		now := s.now()
 		ids := make([]int64, 0, len(batch))
 		for _, r := range batch {
 			for g := f.last + 1; g < r.ID && len(f.gaps) < revocationBatch; g++ {

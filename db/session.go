@@ -72,7 +72,7 @@ func (s *Store) SessionByTokenHash(ctx context.Context, hash []byte) (Session, e
 func (s *Store) RotateRefresh(ctx context.Context, oldRefreshHash []byte, next NewSession) (Session, error) {
 	now := next.Now
 	if now.IsZero() {
-		now = time.Now()
+		now = s.now()
 	}
 	var sess Session
 	var reusedID int64
@@ -129,7 +129,7 @@ func (s *Store) RevokeSession(ctx context.Context, id int64, by string) error {
 	var ids []int64
 	err := s.tx(ctx, fmt.Sprintf("revoke session %d", id), func(tx *sqlx.Tx) error {
 		var err error
-		ids, err = s.revokeWhere(ctx, tx, time.Now(), by, `id = ?`, id)
+		ids, err = s.revokeWhere(ctx, tx, s.now(), by, `id = ?`, id)
 		if err == nil && len(ids) == 0 {
 			err = ErrNotFound
 		}
@@ -144,7 +144,7 @@ func (s *Store) RevokeWxUserSessions(ctx context.Context, wxUserID int64, by str
 	var ids []int64
 	err := s.tx(ctx, fmt.Sprintf("revoke sessions of wx user %d", wxUserID), func(tx *sqlx.Tx) error {
 		var err error
-		ids, err = s.revokeWhere(ctx, tx, time.Now(), by, `wx_user_id = ?`, wxUserID)
+		ids, err = s.revokeWhere(ctx, tx, s.now(), by, `wx_user_id = ?`, wxUserID)
 		return err
 	})
 	if err != nil {

@@ -66,6 +66,9 @@ type Options struct {
 	Logger *slog.Logger
 	// CacheSize bounds the token cache (entries). Zero means DefaultCacheSize.
 	CacheSize int
+	// Now is the store's clock: every command takes its time once from it. Default:
+	// time.Now. Tests inject a fixed or stepping clock.
+	Now func() time.Time
 }
 
 // Store is the database behind miniauth. It is safe for concurrent use.
@@ -83,7 +86,11 @@ type Store struct {
 	pending sync.Map // queries met first inside a transaction, to prepare on w
 
 	shortScope int // ShortSearchScope; the package's tests lower it
+	clock      func() time.Time
 }
+
+// now is the store's clock (Options.Now). Each command reads it once.
+func (s *Store) now() time.Time { return s.clock() }
 
 // Open connects to the database named by url: postgres:// or postgresql:// for
 // PostgreSQL, sqlite:PATH or a plain path for SQLite (the parent directory is created).
@@ -98,7 +105,10 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	if opts.CacheSize <= 0 {
 		opts.CacheSize = DefaultCacheSize
 	}
-	s := &Store{keys: opts.Keys, log: opts.Logger, cache: newTokenCache(opts.CacheSize), shortScope: ShortSearchScope}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	s := &Store{keys: opts.Keys, log: opts.Logger, cache: newTokenCache(opts.CacheSize), shortScope: ShortSearchScope, clock: opts.Now}
 	var err error
 	if strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://") {
 		err = s.openPostgres(ctx, url)

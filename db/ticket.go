@@ -36,7 +36,7 @@ type CheckBindResult struct {
 func (s *Store) CheckBind(ctx context.Context, in CheckBindInput) (CheckBindResult, error) {
 	now := in.Session.Now
 	if now.IsZero() {
-		now = time.Now()
+		now = s.now()
 	}
 	sealed, err := s.sealKey(in.SessionKey)
 	if err != nil {

@@ -130,7 +130,7 @@ func (s *Store) SetPhone(ctx context.Context, id int64, phone, countryCode strin
 // login finds the same row (and starts over with an empty profile). actor is "user" when
 // the user asked, or "<type>:<id>" (e.g. "operator:7").
 func (s *Store) DeleteWxUser(ctx context.Context, id int64, actor, ip string) error {
-	now := time.Now()
+	now := s.now()
 	var ids []int64
 	err := s.tx(ctx, fmt.Sprintf("delete wx user %d", id), func(tx *sqlx.Tx) error {
 		res, err := s.exec(ctx, tx, `UPDATE wx_users SET unionid = NULL, session_key = '',
