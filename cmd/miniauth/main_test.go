@@ -254,18 +254,28 @@ func TestConfig(t *testing.T) {
 			t.Errorf("--help does not list %s", env)
 		}
 	}
-	bad := []map[string]string{
-		{"MINIAUTH_WECHAT_APPID": "wx123"},
-		{"MINIAUTH_ACCESS_TTL": "forever"},
-		{"MINIAUTH_LOGIN_RATE_PER_IP": "-3"},
-		{"MINIAUTH_TRUSTED_PROXIES": "10.0.0.0/99"},
-		{"MINIAUTH_LOG_LEVEL": "loud"},
+	// Each bad setting must be refused with a message that names its rule, so deleting a
+	// rule turns its case red.
+	bad := []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"appid without secret", map[string]string{"MINIAUTH_WECHAT_APPID": "wx123"}, "set both MINIAUTH_WECHAT_APPID and MINIAUTH_WECHAT_SECRET"},
+		{"secret without appid", map[string]string{"MINIAUTH_WECHAT_SECRET": "s"}, "set both MINIAUTH_WECHAT_APPID and MINIAUTH_WECHAT_SECRET"},
+		{"duration", map[string]string{"MINIAUTH_ACCESS_TTL": "forever"}, `MINIAUTH_ACCESS_TTL: "forever" is not a duration`},
+		{"negative rate", map[string]string{"MINIAUTH_LOGIN_RATE_PER_IP": "-3"}, "MINIAUTH_LOGIN_RATE_PER_IP must be a whole number >= 0"},
+		{"proxy prefix", map[string]string{"MINIAUTH_TRUSTED_PROXIES": "10.0.0.0/99"}, "MINIAUTH_TRUSTED_PROXIES"},
+		{"log level", map[string]string{"MINIAUTH_LOG_LEVEL": "loud"}, "MINIAUTH_LOG_LEVEL must be debug, info, warn or error"},
+		{"zero idle", map[string]string{"MINIAUTH_SESSION_IDLE": "0s"}, "MINIAUTH_SESSION_IDLE must be positive"},
 	}
-	for _, env := range bad {
-		err := run(context.Background(), nil, func(k string) string { return env[k] }, nil, io.Discard)
-		if err == nil {
-			t.Errorf("%v: start-up must fail", env)
-		}
+	for _, tc := range bad {
+		t.Run(tc.name, func(t *testing.T) {
+			err := run(context.Background(), nil, func(k string) string { return tc.env[k] }, nil, io.Discard)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("%v: start-up must fail with %q, got %v", tc.env, tc.want, err)
+			}
+		})
 	}
 	// PostgreSQL with real WeChat credentials and no keys refuses to start.
 	err := run(context.Background(), []string{"migrate"}, func(k string) string {
