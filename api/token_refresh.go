@@ -1,6 +1,9 @@
 package api
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"time"
 
@@ -15,8 +18,10 @@ type refreshRequest struct {
 }
 
 // tokenRefresh rotates a session's token pair. Concurrent calls with the same refresh token
-// (a client retrying, two pages waking at once) share one rotation and get the same pair;
-// a refresh token presented after its rotation is taken as stolen and ends the session.
+// (a client retrying, two pages waking at once) share one rotation and get the same pair,
+// on any instance and up to db.RefreshGrace after it; a refresh token presented after
+// that is taken as stolen and ends the session. In one instance, simultaneous calls also
+// share one store call.
 func (h *Handler) tokenRefresh(c *fiber.Ctx) error {
 	var req refreshRequest
 	if err := decodeJSON(c, &req); err != nil {
@@ -30,7 +35,7 @@ func (h *Handler) tokenRefresh(c *fiber.Ctx) error {
 		return unauthorized("malformed refresh token")
 	}
 	v, err, _ := h.refresh.Do(string(hash), func() (any, error) {
-		return h.rotate(c, hash)
+		return h.rotate(c, req.RefreshToken, hash)
 	})
 	if err != nil {
 		return err
@@ -38,12 +43,13 @@ func (h *Handler) tokenRefresh(c *fiber.Ctx) error {
 	return c.JSON(v)
 }
 
-func (h *Handler) rotate(c *fiber.Ctx, oldHash []byte) (loginResponse, error) {
+func (h *Handler) rotate(c *fiber.Ctx, oldRefresh string, oldHash []byte) (loginResponse, error) {
 	ctx := c.UserContext()
 	now := h.now()
 	// The store keeps the session's absolute end; a far one here only stops issue from
 	// shortening the new tokens before the real end is known.
 	iss := h.issue(c, now, now.Add(h.cfg.SessionMax))
+	iss.pair.Token, iss.TokenHash, iss.pair.RefreshToken, iss.RefreshHash = h.successorTokens(oldRefresh)
 	s, err := h.store.RotateRefresh(ctx, oldHash, iss.NewSession)
 	switch {
 	case errors.Is(err, db.ErrRefreshReused):
@@ -54,14 +60,41 @@ func (h *Handler) rotate(c *fiber.Ctx, oldHash []byte) (loginResponse, error) {
 	case err != nil:
 		return loginResponse{}, storeUnavailable(err)
 	}
-	// Cap both lifetimes at the session's real absolute end.
-	iss.pair.ExpiresIn = seconds(earliest(iss.AccessExpiresAt, s.MaxExpiresAt).Sub(now))
-	iss.pair.RefreshExpiresIn = seconds(earliest(iss.IdleExpiresAt, s.MaxExpiresAt).Sub(now))
+	// The session's own ends: capped at its absolute end, and those of the shared
+	// rotation when this call came a moment after it. They are stored in milliseconds.
+	nowMS := time.UnixMilli(now.UnixMilli())
+	iss.pair.ExpiresIn = seconds(s.AccessExpiresAt.Sub(nowMS))
+	iss.pair.RefreshExpiresIn = seconds(earliest(s.IdleExpiresAt, s.MaxExpiresAt).Sub(nowMS))
 	u, err := h.liveUser(c, s)
 	if err != nil {
 		return loginResponse{}, err
 	}
 	return h.sessionResponse(c, iss.pair, u, s)
+}
+
+// successorInfo is the HKDF info of the key that derives a refresh's new token pair.
+const successorInfo = "miniauth refresh successor"
+
+// successorTokens derives the token pair that replaces the refresh token old, and their
+// hashes: HMAC-SHA256 of old under a key derived from the newest secret key. Every
+// instance computes the same pair for the same old token, so refreshes racing through
+// different instances, or a retry a moment later, can be handed one rotation's pair
+// without any token being stored in a recoverable form. Without the secret key the pair
+// cannot be guessed from old.
+func (h *Handler) successorTokens(old string) (tok string, tokHash []byte, ref string, refHash []byte) {
+	key := h.store.Keys().Derive(successorInfo, 32)[0]
+	derive := func(label string) (string, []byte) {
+		m := hmac.New(sha256.New, key)
+		m.Write([]byte(label))
+		m.Write([]byte{0})
+		m.Write([]byte(old))
+		t := base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+		sum := sha256.Sum256([]byte(t))
+		return t, sum[:]
+	}
+	tok, tokHash = derive("access")
+	ref, refHash = derive("refresh")
+	return tok, tokHash, ref, refHash
 }
 
 func earliest(a, b time.Time) time.Time {

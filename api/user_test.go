@@ -199,7 +199,9 @@ func TestRefresh(t *testing.T) {
 		if c := e.call("GET", "/api/checklogin", r.str("token"), nil); c.body["is_login"] != true {
 			t.Fatalf("new token: %s", c.raw)
 		}
-		// Reusing the rotated refresh token is taken as theft: the whole session ends.
+		// Reusing the rotated refresh token after the grace period is taken as theft: the
+		// whole session ends.
+		e.now = time.Now().Add(db.RefreshGrace + time.Second)
 		wantError(t, e.call("POST", "/api/token/refresh", "", map[string]any{"refresh_token": first.str("refresh_token")}), 401, "unauthorized")
 		if c := e.call("GET", "/api/checklogin", r.str("token"), nil); c.body["is_login"] != false {
 			t.Fatalf("reuse must revoke the session: %s", c.raw)

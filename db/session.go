@@ -1,6 +1,7 @@
 package db
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"time"
@@ -44,11 +45,12 @@ type NewSession struct {
 const sessionColumns = `id, wx_user_id, COALESCE(account_id, 0), appid, ip, user_agent, created_at,
 	last_seen_at, access_expires_at, idle_expires_at, max_expires_at, revoked_at, revoked_by`
 
-func scanSession(r scanner) (Session, error) {
+// scanSession reads sessionColumns, then into extra any columns the query adds after them.
+func scanSession(r scanner, extra ...any) (Session, error) {
 	var s Session
-	err := r.Scan(&s.ID, &s.WxUserID, &s.AccountID, &s.AppID, &s.IP, &s.UserAgent,
+	err := r.Scan(append([]any{&s.ID, &s.WxUserID, &s.AccountID, &s.AppID, &s.IP, &s.UserAgent,
 		msTime{&s.CreatedAt}, msTime{&s.LastSeenAt}, msTime{&s.AccessExpiresAt},
-		msTime{&s.IdleExpiresAt}, msTime{&s.MaxExpiresAt}, msTime{&s.RevokedAt}, &s.RevokedBy)
+		msTime{&s.IdleExpiresAt}, msTime{&s.MaxExpiresAt}, msTime{&s.RevokedAt}, &s.RevokedBy}, extra...)...)
 	return s, err
 }
 
@@ -62,51 +64,76 @@ func (s *Store) SessionByTokenHash(ctx context.Context, hash []byte) (Session, e
 	return sess, nil
 }
 
+// RefreshGrace is how long after a rotation the rotated refresh token still answers with
+// the pair it was rotated to: a mini-program retrying a refresh on a flaky network, or
+// several pages refreshing at once, possibly through different instances, all get the same
+// new pair. Presented later, the rotated token is reuse and ends the session.
+const RefreshGrace = 10 * time.Second
+
 // RotateRefresh renews the session whose current refresh token hashes to oldRefreshHash:
-// new token and refresh hashes, new access and idle expiries (the maximum stays). The old
-// refresh hash is kept for reuse detection and the session goes on the revocations feed
-// so that every instance forgets the old access token. Access and idle ends are capped at
-// the session's maximum. A refresh hash that was already rotated revokes its session and
-// returns ErrRefreshReused with a Session holding only the ID (for the log); an unknown
-// hash, or one of a revoked or expired session, returns ErrNotFound.
+// next's token and refresh hashes, new access and idle expiries (the maximum stays). The
+// old refresh hash is kept for reuse detection and the session goes on the revocations
+// feed so that every instance forgets the old access token. Access and idle ends are
+// capped at the session's maximum.
+//
+// next's hashes must be a function of the old refresh token (the API derives the new pair
+// from it under a secret key), so that any instance computes the same pair for it. A
+// refresh token presented again within RefreshGrace of its rotation, while the session
+// still holds exactly next's pair, shares that rotation: the session is returned and
+// nothing changes. Any other presentation of a rotated refresh token revokes its session
+// and returns ErrRefreshReused with a Session holding only the ID (for the log). An
+// unknown hash, or one of a revoked or expired session, returns ErrNotFound.
+//
+// Rotations of one session are serialized: on PostgreSQL by a row lock on the session, on
+// SQLite by the immediate transaction.
 func (s *Store) RotateRefresh(ctx context.Context, oldRefreshHash []byte, next NewSession) (Session, error) {
 	now := next.Now
 	if now.IsZero() {
 		now = s.now()
 	}
+	nowMS := now.UnixMilli()
 	var sess Session
 	var reusedID int64
 	reused := false
 	err := s.tx(ctx, "rotate refresh", func(tx *sqlx.Tx) error {
-		var err error
-		access, idle := next.AccessExpiresAt.UnixMilli(), next.IdleExpiresAt.UnixMilli()
-		// Both ends are capped at the session's absolute end, which only the row knows.
-		sess, err = scanSession(s.row(ctx, tx, `UPDATE sessions SET token_hash = ?, refresh_hash = ?,
-			access_expires_at = CASE WHEN ? < max_expires_at THEN ? ELSE max_expires_at END,
-			idle_expires_at = CASE WHEN ? < max_expires_at THEN ? ELSE max_expires_at END,
-			last_seen_at = ?
-			WHERE refresh_hash = ? AND revoked_at IS NULL AND idle_expires_at > ? AND max_expires_at > ?
-			RETURNING `+sessionColumns,
-			next.TokenHash, next.RefreshHash, access, access, idle, idle,
-			now.UnixMilli(), oldRefreshHash, now.UnixMilli(), now.UnixMilli()))
+		var id int64
+		err := s.row(ctx, tx, pick(s, lockByRefreshPostgres, lockByRefreshSQLite), oldRefreshHash).Scan(&id)
 		if err == nil {
-			if _, err := s.exec(ctx, tx, `INSERT INTO refresh_tokens (hash, session_id, used_at) VALUES (?, ?, ?)`,
-				oldRefreshHash, sess.ID, now.UnixMilli()); err != nil {
-				return err
-			}
-			return s.appendRevocations(ctx, tx, now, sess.ID)
+			sess, err = s.rotateLocked(ctx, tx, id, oldRefreshHash, next, nowMS)
+			return err
 		}
 		if mapErr(err) != ErrNotFound {
 			return err
 		}
-		// Not a current refresh token: a rotated one presented again means two parties
-		// hold the session's tokens, and the safe answer is to end it.
-		err = s.row(ctx, tx, `SELECT session_id FROM refresh_tokens WHERE hash = ?`, oldRefreshHash).Scan(&reusedID)
+		// Not a current refresh token: a rotated one, or unknown.
+		var usedAt int64
+		err = s.row(ctx, tx, `SELECT session_id, used_at FROM refresh_tokens WHERE hash = ?`, oldRefreshHash).Scan(&reusedID, &usedAt)
 		if err != nil {
 			return err // ErrNotFound: unknown, or a dead session's current token
 		}
-		if _, err := s.revokeWhere(ctx, tx, now, "refresh_reuse", `id = ?`, reusedID); err != nil {
+		var tokenHash, refreshHash []byte
+		cur, err := scanSession(s.row(ctx, tx, pick(s, lockByIDPostgres, lockByIDSQLite), reusedID),
+			&tokenHash, &refreshHash)
+		if err != nil {
 			return err
+		}
+		if nowMS-usedAt <= RefreshGrace.Milliseconds() && cur.RevokedAt.IsZero() &&
+			now.Before(cur.IdleExpiresAt) && now.Before(cur.MaxExpiresAt) &&
+			bytes.Equal(tokenHash, next.TokenHash) && bytes.Equal(refreshHash, next.RefreshHash) {
+			sess = cur // a concurrent or retried refresh: it shares the rotation
+			return nil
+		}
+		// Two parties hold the session's tokens, and the safe answer is to end it.
+		ids, err := s.revokeWhere(ctx, tx, now, "refresh_reuse", `id = ?`, reusedID)
+		if err != nil {
+			return err
+		}
+		if len(ids) > 0 {
+			if err := s.addAudit(ctx, tx, AuditEvent{At: now, ActorType: "system", Action: "session.refresh_reuse",
+				Target: fmt.Sprintf("wx_user:%d", cur.WxUserID), IP: next.IP,
+				Detail: fmt.Sprintf("session %d ended: a rotated refresh token was presented again", reusedID)}); err != nil {
+				return err
+			}
 		}
 		reused = true // committed, not rolled back: the revocation must stick
 		return nil
@@ -120,6 +147,45 @@ func (s *Store) RotateRefresh(ctx context.Context, oldRefreshHash []byte, next N
 	}
 	s.cache.dropSessions([]int64{sess.ID})
 	return sess, nil
+}
+
+// The session a refresh token belongs to, locked until the transaction ends. SQLite has
+// no row locks: its immediate transaction holds the whole database's write lock.
+const (
+	lockByRefreshPostgres = `SELECT id FROM sessions WHERE refresh_hash = ? FOR UPDATE`
+	lockByRefreshSQLite   = `SELECT id FROM sessions WHERE refresh_hash = ?`
+	lockByIDPostgres      = `SELECT ` + sessionColumns + `, token_hash, refresh_hash FROM sessions WHERE id = ? FOR UPDATE`
+	lockByIDSQLite        = `SELECT ` + sessionColumns + `, token_hash, refresh_hash FROM sessions WHERE id = ?`
+)
+
+// pick returns the query of the store's dialect.
+func pick(s *Store, postgres, sqlite string) string {
+	if s.dialect == DialectPostgres {
+		return postgres
+	}
+	return sqlite
+}
+
+// rotateLocked moves the locked session id from oldRefreshHash to next's pair, inside tx.
+func (s *Store) rotateLocked(ctx context.Context, tx *sqlx.Tx, id int64, oldRefreshHash []byte, next NewSession, nowMS int64) (Session, error) {
+	access, idle := next.AccessExpiresAt.UnixMilli(), next.IdleExpiresAt.UnixMilli()
+	// Both ends are capped at the session's absolute end, which only the row knows.
+	sess, err := scanSession(s.row(ctx, tx, `UPDATE sessions SET token_hash = ?, refresh_hash = ?,
+		access_expires_at = CASE WHEN ? < max_expires_at THEN ? ELSE max_expires_at END,
+		idle_expires_at = CASE WHEN ? < max_expires_at THEN ? ELSE max_expires_at END,
+		last_seen_at = ?
+		WHERE id = ? AND revoked_at IS NULL AND idle_expires_at > ? AND max_expires_at > ?
+		RETURNING `+sessionColumns,
+		next.TokenHash, next.RefreshHash, access, access, idle, idle,
+		nowMS, id, nowMS, nowMS))
+	if err != nil {
+		return Session{}, err // ErrNotFound: revoked or expired
+	}
+	if _, err := s.exec(ctx, tx, `INSERT INTO refresh_tokens (hash, session_id, used_at) VALUES (?, ?, ?)`,
+		oldRefreshHash, sess.ID, nowMS); err != nil {
+		return Session{}, err
+	}
+	return sess, s.appendRevocations(ctx, tx, time.UnixMilli(nowMS), sess.ID)
 }
 
 // RevokeSession ends a session now: revoked_at and revoked_by are set, the revocations

@@ -1,0 +1,42 @@
+package db_test
+
+import (
+	"context"
+	"testing"
+
+	"miniauth/db"
+	"miniauth/db/dbtest"
+)
+
+// TestNicknameIndexRepairedByMigration: a SQLite database whose nickname index the old
+// update triggers broke (a profile update keeping the nickname) finds the user again
+// once migration 00003 has run.
+func TestNicknameIndexRepairedByMigration(t *testing.T) {
+	ctx := context.Background()
+	s, err := db.Open(ctx, dbtest.SQLiteURL(t), db.Options{Keys: dbtest.Keys(t)})
+	must(t, err)
+	t.Cleanup(func() { s.Close() })
+	must(t, s.MigrateTo(ctx, 2))
+	u, _, _ := login(t, s, "o_repair", "k", t0)
+	search := func() int {
+		rows, _, err := s.ListWxUsers(ctx, db.UserFilter{Q: "Katherine"}, db.Keyset{})
+		must(t, err)
+		return len(rows)
+	}
+	_, err = s.UpdateProfile(ctx, u.ID, db.Profile{NickName: "Katherine"})
+	must(t, err)
+	_, err = s.UpdateProfile(ctx, u.ID, db.Profile{NickName: "Katherine", City: "Hangzhou"})
+	must(t, err)
+	if n := search(); n != 0 {
+		t.Skipf("the old triggers kept the row here (%d): nothing to repair", n)
+	}
+	must(t, s.Migrate(ctx))
+	if n := search(); n != 1 {
+		t.Fatalf("after the repair the user is found %d times, want 1", n)
+	}
+	_, err = s.UpdateProfile(ctx, u.ID, db.Profile{NickName: "Katherine", City: "Suzhou"})
+	must(t, err)
+	if n := search(); n != 1 {
+		t.Fatalf("an update keeping the nickname dropped the user: found %d times", n)
+	}
+}

@@ -1,0 +1,146 @@
+package db_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"miniauth/db"
+	"miniauth/db/dbtest"
+)
+
+// TestNicknameSearchFollowsEveryWrite runs random sequences of the writes that touch
+// wx_users (login, profile updates with and without a nickname change, console erase,
+// account cancellation) and of account imports, which must not touch it. After every step
+// the console's search for any nickname, current or former, of 1 to 6 characters finds
+// exactly the live users whose nickname contains it: long terms through the trigram
+// index, short ones through the short-term scope.
+func TestNicknameSearchFollowsEveryWrite(t *testing.T) {
+	seed := time.Now().UnixNano()
+	t.Logf("seed %d", seed)
+	dbtest.ForEach(t, func(t *testing.T, s *db.Store) {
+		defer func() {
+			if t.Failed() {
+				t.Logf("reproduce with seed %d", seed)
+			}
+		}()
+		rng := rand.New(rand.NewSource(seed))
+		ctx := context.Background()
+		// Letters and Chinese characters only: no digits (a term equal to a user id
+		// would match it exactly) and no case (the dialects fold case differently).
+		alphabet := []rune("abc张王李")
+		nickname := func() string {
+			n := 1 + rng.Intn(6)
+			r := make([]rune, n)
+			for i := range r {
+				r[i] = alphabet[rng.Intn(len(alphabet))]
+			}
+			return string(r)
+		}
+
+		live := map[int64]string{} // live users' current nicknames ("" for none)
+		var terms []string         // every nickname ever given
+		ids := map[string]int64{}  // openid -> user id
+		imports := 0
+		check := func(step int, what string) {
+			t.Helper()
+			for _, q := range terms {
+				var want []int64
+				for id, n := range live {
+					if strings.Contains(n, q) {
+						want = append(want, id)
+					}
+				}
+				slices.Sort(want)
+				var got []int64
+				rows, _, err := s.ListWxUsers(ctx, db.UserFilter{Q: q}, db.Keyset{Limit: 500})
+				if err != nil {
+					t.Fatalf("step %d (%s): search %q: %v", step, what, q, err)
+				}
+				for _, r := range rows {
+					got = append(got, r.ID)
+				}
+				slices.Sort(got)
+				if !slices.Equal(got, want) {
+					t.Fatalf("step %d (%s): search %q found %v, want %v (live nicknames %v)", step, what, q, got, want, live)
+				}
+			}
+		}
+		pick := func() (int64, bool) {
+			if len(live) == 0 {
+				return 0, false
+			}
+			keys := make([]int64, 0, len(live))
+			for id := range live {
+				keys = append(keys, id)
+			}
+			slices.Sort(keys)
+			return keys[rng.Intn(len(keys))], true
+		}
+
+		for step := range 120 {
+			var what string
+			switch op := rng.Intn(10); {
+			case op < 2: // login: a new user, a returning one, or one erased before
+				openid := fmt.Sprintf("o_prop_%d", rng.Intn(12))
+				u, _, _ := login(t, s, openid, "k", t0)
+				ids[openid] = u.ID
+				if _, ok := live[u.ID]; !ok {
+					live[u.ID] = u.NickName
+				}
+				if u.NickName != live[u.ID] {
+					t.Fatalf("step %d: login changed the nickname to %q", step, u.NickName)
+				}
+				what = "login " + openid
+			case op < 5: // profile update keeping the nickname
+				id, ok := pick()
+				if !ok {
+					continue
+				}
+				p := db.Profile{NickName: live[id], City: nickname(), Gender: rng.Intn(3)}
+				_, err := s.UpdateProfile(ctx, id, p)
+				must(t, err)
+				what = fmt.Sprintf("profile of %d, same nickname %q", id, live[id])
+			case op < 8: // profile update with a new nickname (sometimes none)
+				id, ok := pick()
+				if !ok {
+					continue
+				}
+				n := nickname()
+				if rng.Intn(8) == 0 {
+					n = ""
+				}
+				_, err := s.UpdateProfile(ctx, id, db.Profile{NickName: n, Province: nickname()})
+				must(t, err)
+				what = fmt.Sprintf("profile of %d, nickname %q -> %q", id, live[id], n)
+				live[id] = n
+				if n != "" {
+					terms = append(terms, n)
+				}
+			case op < 9: // console erase or the user's own cancellation
+				id, ok := pick()
+				if !ok {
+					continue
+				}
+				actor := "user"
+				if rng.Intn(2) == 0 {
+					actor = "operator:1"
+				}
+				must(t, s.DeleteWxUser(ctx, id, actor, "203.0.113.9"))
+				delete(live, id)
+				what = fmt.Sprintf("delete %d by %s", id, actor)
+			default: // account import: must leave the users alone
+				imports++
+				_, err := s.ImportAccounts(ctx, []db.AccountImport{{Line: 1, Username: fmt.Sprintf("imp%d", imports),
+					Name: nickname(), PasswordHash: "h"}}, db.AuditActor{Type: "system", ID: "cli"})
+				must(t, err)
+				what = "account import"
+			}
+			check(step, what)
+		}
+	})
+}
