@@ -67,19 +67,23 @@ type importLayout struct {
 
 var positional = importLayout{username: 0, name: 1, password: 2, width: 3, columns: "username,name,password"}
 
-// headerLayout reads a first row as a header when one of its cells names a known column
-// (case and surrounding spaces ignored): ok false means the row is data. Any other cell
-// of a header is an error, so a file is never half-understood.
+// headerLayout reads a first row as a header when a cell is "username" or two cells name
+// known columns (case and surrounding spaces ignored), so "user,name,password" is a
+// header with a wrong column, while "alice,Alice,password" is data. ok false means the row
+// is data. Any other cell of a header is an error, so a file is never half-understood.
 func headerLayout(rec []string) (l importLayout, ok bool, problems []string) {
 	names := make([]string, len(rec))
+	known := 0
 	for i, c := range rec {
 		names[i] = strings.ToLower(strings.TrimSpace(c))
 		switch names[i] {
-		case colUsername, colName, colPassword, colHash:
-			ok = true
+		case colUsername:
+			known += 2
+		case colName, colPassword, colHash:
+			known++
 		}
 	}
-	if !ok {
+	if ok = known >= 2; !ok {
 		return importLayout{}, false, nil
 	}
 	l = importLayout{username: -1, name: -1, password: -1, width: len(rec), columns: strings.Join(names, ",")}
@@ -170,7 +174,8 @@ func blank(rec []string) bool {
 
 // ReadAccountCSV reads an account import: UTF-8 CSV (a byte order mark and CRLF line ends
 // are fine) of at most MaxImportBytes and MaxImportRows accounts. A first row naming
-// columns is a header: username, name, password or password_hash, in any order, any case;
+// columns (see headerLayout) is a header: username, name, password or password_hash, in
+// any order, any case;
 // name may be left out; any other column is an error. Without a header the columns are
 // username, name, password. The password column holds a plaintext password (hashed here
 // with h) or an existing bcrypt ($2a$, $2b$, $2y$) or argon2id hash, kept as is and

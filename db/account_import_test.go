@@ -83,6 +83,7 @@ func TestImportHeaderRows(t *testing.T) {
 		{"spreadsheet's empty rows", "username,name,password\n,,\nivan,Ivan,ivan-pw\n , , \n", []acct{{"ivan", "Ivan", "ivan-pw"}}},
 		{"argon2id hash unquoted and quoted", "kim,Kim," + argon + "\nlee,Lee,\"" + argon + "\"\n",
 			[]acct{{"kim", "Kim", "argon-pw"}, {"lee", "Lee", "argon-pw"}}},
+		{"a first row whose password is \"password\" is data", "alice,Alice,password\n", []acct{{"alice", "Alice", "password"}}},
 		{"hash with spaces around", "username,password_hash\njudy, " + legacyHash + " \n", []acct{{"judy", "", "legacy"}}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -146,6 +147,7 @@ func TestImportHeaderProblems(t *testing.T) {
 		{"repeated column", "username,name,Name,password\na,A,A,pw\n", `column "name" appears twice`},
 		{"both password columns", "username,password,password_hash\na,pw," + legacyHash + "\n", "both a password and a password_hash"},
 		{"no username column", "name,password\nA,pw\n", "no username column"},
+		{"misnamed username column", "user,name,password\na,A,pw\n", `unknown column "user"`},
 		{"no password column", "username,name\na,A\n", "no password"},
 		{"plaintext in password_hash", "username,password_hash\na,hunter2\n", "password_hash is not a bcrypt"},
 	} {
