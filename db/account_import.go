@@ -182,10 +182,9 @@ func blank(rec []string) bool {
 // replaced by argon2id at the first successful password check; a password_hash column
 // holds hashes only. A hash beyond password's cost limits, or malformed, is refused.
 // An argon2id hash in the last column may be left unquoted. Rows whose cells are all
-// empty are skipped. Every row is checked before anything is
-// hashed; if any is wrong, the answer is an *ImportError listing each with its line and
-// reason (duplicates within the file included). Duplicates against the database are
-// ImportAccounts' job.
+// empty are skipped. Every row is checked before anything is hashed; if any is wrong, the
+// answer is an *ImportError listing each with its line and reason (duplicates within the
+// file included). Duplicates against the database are ImportAccounts' job.
 func ReadAccountCSV(ctx context.Context, r io.Reader, h *password.Hasher) ([]AccountImport, error) {
 	br := bufio.NewReader(&boundedReader{r: r, n: MaxImportBytes})
 	if bom, _ := br.Peek(3); string(bom) == "\uFEFF" {
