@@ -1,17 +1,26 @@
 package db
 
 import (
+	"bufio"
 	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
 
 	"miniauth/password"
+)
+
+// Bounds on an account import: a file beyond them is refused before any row is stored or
+// any password hashed.
+const (
+	MaxImportBytes = 10 << 20 // 10 MB
+	MaxImportRows  = 100_000  // accounts (data rows, the header not counted)
 )
 
 // AccountImport is one account of an import, ready to store.
@@ -22,7 +31,7 @@ type AccountImport struct {
 	PasswordHash string // argon2id PHC string, or a bcrypt hash kept as imported
 }
 
-// ImportRejection is a row an import refused, and why.
+// ImportRejection is a row an import refused, and why. Line 0 is the file as a whole.
 type ImportRejection struct {
 	Line     int
 	Username string
@@ -39,67 +48,216 @@ func (e *ImportError) Error() string {
 	return fmt.Sprintf("db: import refused: %d rejected rows, nothing imported", len(e.Rejected))
 }
 
-// isHash tells whether a CSV password cell is an existing hash rather than a password.
-func isHash(p string) bool {
-	for _, pre := range []string{"$2a$", "$2b$", "$2y$", "$argon2id$"} {
-		if strings.HasPrefix(p, pre) {
-			return true
-		}
-	}
-	return false
+// The columns of an import file, as a header row names them.
+const (
+	colUsername = "username"
+	colName     = "name"
+	colPassword = "password"
+	colHash     = "password_hash"
+)
+
+// importLayout is where each column of an import file is, from its header row or, without
+// one, positionally: username, name, password.
+type importLayout struct {
+	username, name, password int // name -1: no name column
+	width                    int
+	hashOnly                 bool   // the password column is password_hash: hashes only
+	columns                  string // for messages, e.g. "username,name,password"
 }
 
-// ReadAccountCSV reads an account import: UTF-8 CSV with the columns username, name and
-// password, an optional header row with exactly those names, and in the password column
-// either a plaintext password (hashed here with h) or an existing bcrypt hash ($2a$, $2b$,
-// $2y$; kept as is and replaced by argon2id at the first successful password check) or
-// argon2id PHC string. Every row is checked before anything is hashed; if any row is
-// wrong, the answer is an *ImportError listing each with its line and reason (duplicates
-// within the file included). Duplicates against the database are ImportAccounts' job.
+var positional = importLayout{username: 0, name: 1, password: 2, width: 3, columns: "username,name,password"}
+
+// headerLayout reads a first row as a header when a cell is "username" or two cells name
+// known columns (case and surrounding spaces ignored), so "user,name,password" is a
+// header with a wrong column, while "alice,Alice,password" is data. ok false means the row
+// is data. Any other cell of a header is an error, so a file is never half-understood.
+func headerLayout(rec []string) (l importLayout, ok bool, problems []string) {
+	names := make([]string, len(rec))
+	known := 0
+	for i, c := range rec {
+		names[i] = strings.ToLower(strings.TrimSpace(c))
+		switch names[i] {
+		case colUsername:
+			known += 2
+		case colName, colPassword, colHash:
+			known++
+		}
+	}
+	if ok = known >= 2; !ok {
+		return importLayout{}, false, nil
+	}
+	l = importLayout{username: -1, name: -1, password: -1, width: len(rec), columns: strings.Join(names, ",")}
+	seen := map[string]bool{}
+	for i, n := range names {
+		if seen[n] {
+			problems = append(problems, fmt.Sprintf("column %q appears twice in the header", n))
+			continue
+		}
+		seen[n] = true
+		switch n {
+		case colUsername:
+			l.username = i
+		case colName:
+			l.name = i
+		case colPassword, colHash:
+			if l.password >= 0 {
+				problems = append(problems, "the header has both a password and a password_hash column")
+				continue
+			}
+			l.password, l.hashOnly = i, n == colHash
+		default:
+			problems = append(problems, fmt.Sprintf("unknown column %q in the header (known: username, name, password or password_hash)", shown(rec[i])))
+		}
+	}
+	if l.username < 0 {
+		problems = append(problems, "the header has no username column")
+	}
+	if l.password < 0 {
+		problems = append(problems, "the header has no password (or password_hash) column")
+	}
+	return l, true, problems
+}
+
+// shown is a cell as a report may echo it: valid UTF-8, no control characters, at most
+// 64 characters.
+func shown(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	var b strings.Builder
+	n := 0
+	for _, r := range s {
+		if n == 64 {
+			b.WriteString("…")
+			break
+		}
+		if unicode.IsControl(r) {
+			r = '?'
+		}
+		b.WriteRune(r)
+		n++
+	}
+	return b.String()
+}
+
+// errImportTooBig stops the CSV reader when a file passes MaxImportBytes.
+var errImportTooBig = errors.New("import file too big")
+
+// boundedReader reads at most n bytes, then fails with errImportTooBig.
+type boundedReader struct {
+	r io.Reader
+	n int64
+}
+
+func (b *boundedReader) Read(p []byte) (int, error) {
+	if b.n < 0 {
+		return 0, errImportTooBig
+	}
+	if int64(len(p)) > b.n+1 {
+		p = p[:b.n+1]
+	}
+	k, err := b.r.Read(p)
+	b.n -= int64(k)
+	if b.n < 0 {
+		return 0, errImportTooBig
+	}
+	return k, err
+}
+
+// blank tells whether every cell of rec is empty or spaces (a spreadsheet's empty row).
+func blank(rec []string) bool {
+	for _, c := range rec {
+		if strings.TrimSpace(c) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// ReadAccountCSV reads an account import: UTF-8 CSV (a byte order mark and CRLF line ends
+// are fine) of at most MaxImportBytes and MaxImportRows accounts. A first row naming
+// columns (see headerLayout) is a header: username, name, password or password_hash, in
+// any order, any case;
+// name may be left out; any other column is an error. Without a header the columns are
+// username, name, password. The password column holds a plaintext password (hashed here
+// with h) or an existing bcrypt ($2a$, $2b$, $2y$) or argon2id hash, kept as is and
+// replaced by argon2id at the first successful password check; a password_hash column
+// holds hashes only. A hash beyond password's cost limits, or malformed, is refused.
+// An argon2id hash in the last column may be left unquoted. Rows whose cells are all
+// empty are skipped. Every row is checked before anything is hashed; if any is wrong, the
+// answer is an *ImportError listing each with its line and reason (duplicates within the
+// file included). Duplicates against the database are ImportAccounts' job.
 func ReadAccountCSV(ctx context.Context, r io.Reader, h *password.Hasher) ([]AccountImport, error) {
-	cr := csv.NewReader(r)
+	br := bufio.NewReader(&boundedReader{r: r, n: MaxImportBytes})
+	if bom, _ := br.Peek(3); string(bom) == "\uFEFF" {
+		br.Discard(3)
+	}
+	cr := csv.NewReader(br)
 	cr.FieldsPerRecord = -1
-	cr.ReuseRecord = false
 	var rows []AccountImport
 	var plain []string
 	var rejected []ImportRejection
 	seen := map[string]int{}
-	first := true
+	layout, first, lastLine := positional, true, 0
 	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		line, _ := cr.FieldPos(0)
-		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				rejected = append(rejected, ImportRejection{Line: pe.Line, Reason: "malformed CSV: " + pe.Err.Error()})
-				if pe.Err == csv.ErrFieldCount {
-					continue
-				}
-				break // the reader cannot resync after a quoting error
-			}
+		if errors.Is(err, errImportTooBig) {
+			return nil, &ImportError{Rejected: []ImportRejection{{Reason: fmt.Sprintf("the file is larger than %d MB; split it", MaxImportBytes>>20)}}}
+		}
+		line := lastLine + 1
+		var pe *csv.ParseError
+		switch {
+		case errors.As(err, &pe):
+			line = pe.StartLine
+		case err != nil:
 			return nil, fmt.Errorf("db: read import: %w", err)
+		case len(rec) > 0:
+			line, _ = cr.FieldPos(0)
 		}
-		if first {
-			first = false
-			rec[0] = strings.TrimPrefix(rec[0], "\ufeff") // a spreadsheet's byte order mark
-			if len(rec) == 3 && strings.EqualFold(strings.TrimSpace(rec[0]), "username") &&
-				strings.EqualFold(strings.TrimSpace(rec[1]), "name") && strings.EqualFold(strings.TrimSpace(rec[2]), "password") {
-				continue
-			}
-		}
+		lastLine = line
 		reject := func(user, reason string) {
 			rejected = append(rejected, ImportRejection{Line: line, Username: user, Reason: reason})
 		}
-		if len(rec) != 3 {
-			reject("", fmt.Sprintf("expected 3 columns (username,name,password), found %d", len(rec)))
+		if pe != nil {
+			reject("", fmt.Sprintf("malformed CSV at line %d, column %d: %v", pe.Line, pe.Column, pe.Err))
+			continue // the reader goes on at the next line
+		}
+		if first {
+			first = false
+			if l, ok, problems := headerLayout(rec); ok {
+				for _, p := range problems {
+					reject("", p)
+				}
+				if len(problems) > 0 {
+					return nil, &ImportError{Rejected: rejected}
+				}
+				layout = l
+				continue
+			}
+		}
+		if blank(rec) {
 			continue
 		}
-		user, err := NormalizeUsername(rec[0])
+		if len(rows)+len(rejected) >= MaxImportRows {
+			reject("", fmt.Sprintf("more than %d accounts in one file; split it", MaxImportRows))
+			return nil, &ImportError{Rejected: rejected}
+		}
+		if len(rec) > layout.width && layout.password == layout.width-1 && strings.HasPrefix(strings.TrimSpace(rec[layout.password]), "$argon2id$") {
+			// An unquoted argon2id PHC string in the last column: its commas split it.
+			rec = append(rec[:layout.password], strings.Join(rec[layout.password:], ","))
+		}
+		switch {
+		case len(rec) < layout.width:
+			reject(shown(strings.TrimSpace(rec[0])), fmt.Sprintf("missing column: expected %d columns (%s), found %d", layout.width, layout.columns, len(rec)))
+			continue
+		case len(rec) > layout.width:
+			reject(shown(strings.TrimSpace(rec[0])), fmt.Sprintf("too many columns: expected %d columns (%s), found %d", layout.width, layout.columns, len(rec)))
+			continue
+		}
+		user, err := NormalizeUsername(rec[layout.username])
 		if err != nil {
-			reject(strings.TrimSpace(rec[0]), "username must be 1 to 64 characters without control characters")
+			reject(shown(strings.TrimSpace(rec[layout.username])), fmt.Sprintf("username must be 1 to %d characters, UTF-8, without control characters", MaxUsernameLen))
 			continue
 		}
 		if prev, dup := seen[user]; dup {
@@ -107,18 +265,29 @@ func ReadAccountCSV(ctx context.Context, r io.Reader, h *password.Hasher) ([]Acc
 			continue
 		}
 		seen[user] = line
-		name := strings.TrimSpace(rec[1])
-		if utf8.RuneCountInString(name) > MaxAccountNameLen || !utf8.ValidString(name) {
-			reject(user, fmt.Sprintf("name is longer than %d characters or not UTF-8", MaxAccountNameLen))
+		var name string
+		if layout.name >= 0 {
+			name = strings.TrimSpace(rec[layout.name])
+		}
+		if utf8.RuneCountInString(name) > MaxAccountNameLen || !utf8.ValidString(name) || strings.ContainsFunc(name, unicode.IsControl) {
+			reject(user, fmt.Sprintf("name must be at most %d characters, UTF-8, without control characters", MaxAccountNameLen))
 			continue
 		}
-		pw := rec[2]
+		pw := rec[layout.password]
+		if password.IsHash(strings.TrimSpace(pw)) {
+			pw = strings.TrimSpace(pw)
+		}
 		switch {
 		case pw == "":
 			reject(user, "password is empty")
 			continue
-		case isHash(pw) && !password.Valid(pw):
-			reject(user, "password looks like a hash but is not a valid bcrypt or argon2id hash")
+		case password.IsHash(pw):
+			if err := password.Check(pw); err != nil {
+				reject(user, "password hash refused: "+strings.TrimPrefix(err.Error(), "password: "))
+				continue
+			}
+		case layout.hashOnly:
+			reject(user, "password_hash is not a bcrypt ($2a$, $2b$, $2y$) or argon2id ($argon2id$) hash")
 			continue
 		case len(pw) > password.MaxLen:
 			reject(user, fmt.Sprintf("password is longer than %d bytes", password.MaxLen))
@@ -128,7 +297,7 @@ func ReadAccountCSV(ctx context.Context, r io.Reader, h *password.Hasher) ([]Acc
 			continue
 		}
 		row := AccountImport{Line: line, Username: user, Name: name}
-		if isHash(pw) {
+		if password.IsHash(pw) {
 			row.PasswordHash = pw
 			pw = ""
 		}
@@ -169,8 +338,9 @@ func ReadAccountCSV(ctx context.Context, r io.Reader, h *password.Hasher) ([]Acc
 }
 
 // ImportAccounts stores accounts read by ReadAccountCSV in one transaction: all or none.
-// Usernames that already exist are rejected with an *ImportError naming their lines, and
-// nothing is written. One "account.import" audit event records the count.
+// Usernames that already exist, and hashes password.Check refuses (malformed, or beyond
+// the cost limits), are rejected with an *ImportError naming their lines, and nothing is
+// written. One "account.import" audit event records the count.
 func (s *Store) ImportAccounts(ctx context.Context, rows []AccountImport, actor AuditActor) (int, error) {
 	now := s.now()
 	var rejected []ImportRejection
@@ -180,6 +350,10 @@ func (s *Store) ImportAccounts(ctx context.Context, rows []AccountImport, actor 
 			u, err := NormalizeUsername(r.Username)
 			if err != nil {
 				rejected = append(rejected, ImportRejection{Line: r.Line, Username: r.Username, Reason: err.Error()})
+				continue
+			}
+			if err := password.Check(r.PasswordHash); err != nil {
+				rejected = append(rejected, ImportRejection{Line: r.Line, Username: u, Reason: "password hash refused: " + strings.TrimPrefix(err.Error(), "password: ")})
 				continue
 			}
 			var exists int

@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"golang.org/x/crypto/argon2"
@@ -39,6 +40,26 @@ var (
 	ErrMalformed = errors.New("password: malformed hash")
 	// ErrTooLong is a password over MaxLen bytes.
 	ErrTooLong = errors.New("password: longer than 1024 bytes")
+	// ErrOverLimit is a stored hash whose cost parameters exceed the limits below: checking
+	// a password against it would take minutes or gigabytes, so it is refused unread.
+	ErrOverLimit = errors.New("password: hash cost beyond the limits")
+)
+
+// Limits on the cost of a stored hash miniauth agrees to check. An imported hash chooses
+// its own cost, so without them one row could make every later sign-in of its account
+// take minutes (bcrypt cost 31) or gigabytes (argon2id m=4194304).
+const (
+	MaxBcryptCost     = 14     // about a second per check
+	MaxArgon2Memory   = 262144 // KiB: 256 MiB
+	MaxArgon2Time     = 10     // passes
+	MaxArgon2Threads  = 16     // lanes
+	maxArgon2SaltLen  = 64     // bytes
+	minArgon2SaltLen  = 8      // bytes
+	minArgon2KeyLen   = 16     // bytes
+	maxArgon2KeyLen   = 64     // bytes
+	bcryptHashLen     = 60     // $2b$NN$ + 53 characters
+	bcryptAlphabet    = "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+	argon2idPHCPrefix = "$argon2id$"
 )
 
 // Hasher hashes and verifies passwords, at most `slots` at a time with at most `queue` more
@@ -108,7 +129,8 @@ func (h *Hasher) encode(salt, key []byte) string {
 // Verify checks password against a stored hash (argon2id, or an imported bcrypt hash).
 // rehash is true when the password was right but the hash should be replaced: bcrypt, or
 // argon2id under other parameters. An empty stored hash checks a dummy, so an unknown user
-// costs the same time as a known one, and never matches.
+// costs the same time as a known one, and never matches. A stored hash that is malformed
+// or beyond the cost limits is refused before any hashing (ErrMalformed, ErrOverLimit).
 func (h *Hasher) Verify(ctx context.Context, stored, password string) (ok, rehash bool, err error) {
 	if len(password) > MaxLen {
 		return false, false, nil
@@ -117,20 +139,15 @@ func (h *Hasher) Verify(ctx context.Context, stored, password string) (ok, rehas
 	if dummy {
 		stored = h.dummy
 	}
+	hash, err := parse(stored)
+	if err != nil {
+		return false, false, err
+	}
 	if err := h.acquire(ctx); err != nil {
 		return false, false, err
 	}
 	defer h.release()
-	switch {
-	case strings.HasPrefix(stored, "$argon2id$"):
-		p, salt, key, err := decode(stored)
-		if err != nil {
-			return false, false, err
-		}
-		got := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, uint32(len(key)))
-		ok = subtle.ConstantTimeCompare(got, key) == 1 && !dummy
-		return ok, ok && (p.Memory != h.p.Memory || p.Time != h.p.Time || p.Threads != h.p.Threads || uint32(len(key)) != h.p.KeyLen), nil
-	case strings.HasPrefix(stored, "$2a$"), strings.HasPrefix(stored, "$2b$"), strings.HasPrefix(stored, "$2y$"):
+	if hash.bcrypt {
 		err := bcrypt.CompareHashAndPassword([]byte(stored), []byte(password))
 		if errors.Is(err, bcrypt.ErrMismatchedHashAndPassword) || errors.Is(err, bcrypt.ErrPasswordTooLong) {
 			return false, false, nil
@@ -140,43 +157,113 @@ func (h *Hasher) Verify(ctx context.Context, stored, password string) (ok, rehas
 		}
 		return true, true, nil
 	}
-	return false, false, ErrMalformed
+	p := hash.p
+	got := argon2.IDKey([]byte(password), hash.salt, p.Time, p.Memory, p.Threads, uint32(len(hash.key)))
+	ok = subtle.ConstantTimeCompare(got, hash.key) == 1 && !dummy
+	return ok, ok && (p.Memory != h.p.Memory || p.Time != h.p.Time || p.Threads != h.p.Threads || uint32(len(hash.key)) != h.p.KeyLen), nil
 }
 
-// Valid reports whether stored is a hash Verify can read (for imports).
-func Valid(stored string) bool {
-	if strings.HasPrefix(stored, "$argon2id$") {
-		_, _, _, err := decode(stored)
-		return err == nil
-	}
-	if strings.HasPrefix(stored, "$2a$") || strings.HasPrefix(stored, "$2b$") || strings.HasPrefix(stored, "$2y$") {
-		_, err := bcrypt.Cost([]byte(stored))
-		return err == nil
+// IsHash tells whether s is meant as a stored hash (it starts like a bcrypt hash or an
+// argon2id PHC string) rather than a password, whether or not it is a well-formed one.
+func IsHash(s string) bool {
+	for _, pre := range []string{"$2a$", "$2b$", "$2y$", argon2idPHCPrefix} {
+		if strings.HasPrefix(s, pre) {
+			return true
+		}
 	}
 	return false
 }
 
-func decode(s string) (Params, []byte, []byte, error) {
+// Check tells whether stored is a hash Verify will check: nil, or an error wrapping
+// ErrMalformed or ErrOverLimit that says what is wrong (for import reports).
+func Check(stored string) error {
+	_, err := parse(stored)
+	return err
+}
+
+// Valid reports whether stored is a hash Verify will check (Check without the reason).
+func Valid(stored string) bool { return Check(stored) == nil }
+
+// parsed is a stored hash, read and within the limits.
+type parsed struct {
+	bcrypt    bool
+	p         Params
+	salt, key []byte
+}
+
+// parse reads a stored hash and refuses, without hashing anything, one that is malformed
+// or beyond the cost limits. It is the one place those limits are enforced.
+func parse(s string) (parsed, error) {
+	switch {
+	case strings.HasPrefix(s, argon2idPHCPrefix):
+		return parseArgon2id(s)
+	case strings.HasPrefix(s, "$2a$"), strings.HasPrefix(s, "$2b$"), strings.HasPrefix(s, "$2y$"):
+		if len(s) != bcryptHashLen || s[6] != '$' {
+			return parsed{}, fmt.Errorf("%w: a bcrypt hash is 60 characters: $2b$, two-digit cost, $, 53 characters", ErrMalformed)
+		}
+		for _, c := range []byte(s[7:]) {
+			if !strings.ContainsRune(bcryptAlphabet, rune(c)) {
+				return parsed{}, fmt.Errorf("%w: bcrypt hash has a character outside its alphabet", ErrMalformed)
+			}
+		}
+		cost, err := strconv.Atoi(s[4:6])
+		if err != nil || s[4] < '0' || s[4] > '9' || cost < bcrypt.MinCost {
+			return parsed{}, fmt.Errorf("%w: bcrypt cost %q is not a number from %d", ErrMalformed, s[4:6], bcrypt.MinCost)
+		}
+		if cost > MaxBcryptCost {
+			return parsed{}, fmt.Errorf("%w: bcrypt cost %d is above %d", ErrOverLimit, cost, MaxBcryptCost)
+		}
+		return parsed{bcrypt: true}, nil
+	}
+	return parsed{}, fmt.Errorf("%w: neither a bcrypt hash nor an argon2id PHC string", ErrMalformed)
+}
+
+// parseArgon2id reads $argon2id$v=19$m=M,t=T,p=P$salt$key (unpadded standard base64).
+func parseArgon2id(s string) (parsed, error) {
+	malformed := func(why string) (parsed, error) {
+		return parsed{}, fmt.Errorf("%w: argon2id PHC string: %s", ErrMalformed, why)
+	}
 	parts := strings.Split(s, "$")
 	// "", "argon2id", "v=19", "m=..,t=..,p=..", salt, key
 	if len(parts) != 6 {
-		return Params{}, nil, nil, ErrMalformed
+		return malformed("want $argon2id$v=19$m=…,t=…,p=…$salt$hash")
 	}
-	var v int
-	if _, err := fmt.Sscanf(parts[2], "v=%d", &v); err != nil || v != argon2.Version {
-		return Params{}, nil, nil, ErrMalformed
+	if parts[2] != fmt.Sprintf("v=%d", argon2.Version) {
+		return malformed(fmt.Sprintf("version must be v=%d", argon2.Version))
 	}
-	var p Params
-	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.Memory, &p.Time, &p.Threads); err != nil {
-		return Params{}, nil, nil, ErrMalformed
+	params := strings.Split(parts[3], ",")
+	if len(params) != 3 {
+		return malformed("parameters must be m=…,t=…,p=…")
 	}
-	if p.Memory < 8 || p.Memory > 1<<22 || p.Time < 1 || p.Time > 16 || p.Threads < 1 {
-		return Params{}, nil, nil, ErrMalformed
+	var v [3]uint64
+	for i, name := range []string{"m=", "t=", "p="} {
+		digits, found := strings.CutPrefix(params[i], name)
+		n, err := strconv.ParseUint(digits, 10, 32)
+		if !found || err != nil || digits == "" || digits[0] < '0' || digits[0] > '9' {
+			return malformed(fmt.Sprintf("parameter %q is not %sN", params[i], name))
+		}
+		v[i] = n
 	}
-	salt, err1 := base64.RawStdEncoding.DecodeString(parts[4])
-	key, err2 := base64.RawStdEncoding.DecodeString(parts[5])
-	if err1 != nil || err2 != nil || len(salt) < 8 || len(key) < 16 || len(key) > 64 {
-		return Params{}, nil, nil, ErrMalformed
+	m, t, p := v[0], v[1], v[2]
+	switch {
+	case t < 1 || p < 1 || m < 8*p:
+		return malformed("needs t ≥ 1, p ≥ 1 and m ≥ 8·p")
+	case m > MaxArgon2Memory:
+		return parsed{}, fmt.Errorf("%w: argon2id memory m=%d KiB is above %d KiB (256 MiB)", ErrOverLimit, m, MaxArgon2Memory)
+	case t > MaxArgon2Time:
+		return parsed{}, fmt.Errorf("%w: argon2id time t=%d is above %d", ErrOverLimit, t, MaxArgon2Time)
+	case p > MaxArgon2Threads:
+		return parsed{}, fmt.Errorf("%w: argon2id parallelism p=%d is above %d", ErrOverLimit, p, MaxArgon2Threads)
 	}
-	return p, salt, key, nil
+	salt, err1 := base64.RawStdEncoding.Strict().DecodeString(parts[4])
+	key, err2 := base64.RawStdEncoding.Strict().DecodeString(parts[5])
+	switch {
+	case err1 != nil || err2 != nil:
+		return malformed("salt and hash must be unpadded base64")
+	case len(salt) < minArgon2SaltLen || len(salt) > maxArgon2SaltLen:
+		return malformed(fmt.Sprintf("salt must be %d to %d bytes", minArgon2SaltLen, maxArgon2SaltLen))
+	case len(key) < minArgon2KeyLen || len(key) > maxArgon2KeyLen:
+		return malformed(fmt.Sprintf("hash must be %d to %d bytes", minArgon2KeyLen, maxArgon2KeyLen))
+	}
+	return parsed{p: Params{Memory: uint32(m), Time: uint32(t), Threads: uint8(p)}, salt: salt, key: key}, nil
 }

@@ -244,7 +244,7 @@ var catalogue = map[string]map[string]string{
 
 		"accounts.create":             "New account",
 		"accounts.import":             "Import accounts from CSV",
-		"accounts.import_hint":        "UTF-8 CSV with a header row: username,name,password_hash (argon2id or bcrypt hashes). Existing usernames are skipped.",
+		"accounts.import_hint":        "UTF-8 CSV, at most 10 MB and 100,000 accounts. Header row, any order: username,name,password (plaintext, or a bcrypt/argon2id hash) or username,name,password_hash (hashes only); without a header the columns are username,name,password. Hashes above bcrypt cost 14 or argon2id m=262144 (256 MiB), t=10, p=16 are refused. All or nothing: if any row is wrong, an existing username included, nothing is imported and the wrong rows are listed.",
 		"accounts.import_file":        "CSV file",
 		"accounts.import_result":      "Imported %d accounts, skipped %d.",
 		"accounts.search_placeholder": "Username or name",
@@ -504,7 +504,7 @@ var catalogue = map[string]map[string]string{
 
 		"accounts.create":             "新建账号",
 		"accounts.import":             "从 CSV 导入账号",
-		"accounts.import_hint":        "UTF-8 编码、带表头的 CSV：username,name,password_hash（argon2id 或 bcrypt 哈希）。已存在的用户名会跳过。",
+		"accounts.import_hint":        "UTF-8 编码的 CSV，最大 10 MB、10 万个账号。表头（列顺序不限）：username,name,password（明文密码，或 bcrypt/argon2id 哈希）或 username,name,password_hash（只接受哈希）；没有表头时列依次为 username,name,password。bcrypt 成本超过 14、argon2id 超过 m=262144（256 MiB）、t=10、p=16 的哈希会被拒绝。全部导入或全不导入：任何一行有误（包括用户名已存在），都不会导入，并列出有误的行。",
 		"accounts.import_file":        "CSV 文件",
 		"accounts.import_result":      "已导入 %d 个账号，跳过 %d 个。",
 		"accounts.search_placeholder": "用户名或姓名",

@@ -8,14 +8,23 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"miniauth/db"
+	"miniauth/password"
 	"miniauth/views"
 )
 
+// importReportBytes bounds the flash that reports a refused import: it travels in the
+// console cookie, which holds about 4 KB in all.
+const importReportBytes = 1200
+
 // accountsImport is POST /admin/accounts/import: a CSV file of accounts, all or nothing.
+// A wrong file is answered with a flash naming its wrong rows, never with a 500.
 func (h *Handler) accountsImport(c *fiber.Ctx) error {
 	fh, err := c.FormFile("file")
 	if err != nil {
 		return failed(c, views.PathAccounts, t(c, "error.status.400"))
+	}
+	if fh.Size > db.MaxImportBytes {
+		return failed(c, views.PathAccounts, fmt.Sprintf("the file is larger than %d MB; split it", db.MaxImportBytes>>20))
 	}
 	f, err := fh.Open()
 	if err != nil {
@@ -32,16 +41,49 @@ func (h *Handler) accountsImport(c *fiber.Ctx) error {
 		}
 	}
 	var ie *db.ImportError
-	if errors.As(err, &ie) {
-		lines := make([]string, 0, min(len(ie.Rejected), 10))
-		for i, r := range ie.Rejected {
-			if i == 10 {
-				lines = append(lines, fmt.Sprintf("… (%d more)", len(ie.Rejected)-10))
-				break
-			}
-			lines = append(lines, fmt.Sprintf("line %d %s: %s", r.Line, r.Username, r.Reason))
-		}
-		return failed(c, views.PathAccounts, strings.Join(lines, "; "))
+	switch {
+	case errors.As(err, &ie):
+		return failed(c, views.PathAccounts, importReport(ie))
+	case errors.Is(err, password.ErrBusy):
+		return failed(c, views.PathAccounts, t(c, "error.status.503"))
 	}
-	return failed(c, views.PathAccounts, err.Error())
+	return err
+}
+
+// importReport lists the rejected rows of a refused import, as many as fit in
+// importReportBytes, then how many more there are.
+func importReport(ie *db.ImportError) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "nothing imported, %d rows rejected: ", len(ie.Rejected))
+	for i, r := range ie.Rejected {
+		var line string
+		switch {
+		case r.Line == 0:
+			line = r.Reason
+		case r.Username != "":
+			line = fmt.Sprintf("line %d %s: %s", r.Line, r.Username, r.Reason)
+		default:
+			line = fmt.Sprintf("line %d: %s", r.Line, r.Reason)
+		}
+		if i > 0 && b.Len()+len(line) > importReportBytes {
+			fmt.Fprintf(&b, "; … (%d more)", len(ie.Rejected)-i)
+			break
+		}
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(clipBytes(line, importReportBytes))
+	}
+	return b.String()
+}
+
+// clipBytes shortens s to at most n bytes on a character boundary.
+func clipBytes(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && s[n]&0xC0 == 0x80 {
+		n--
+	}
+	return s[:n] + "…"
 }

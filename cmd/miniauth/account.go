@@ -21,7 +21,8 @@ var cliActor = db.AuditActor{Type: "system", ID: "cli"}
 
 const accountUsage = `usage:
   miniauth account create USERNAME --name NAME --password-stdin
-  miniauth account import FILE.csv          (columns username,name,password; header optional)
+  miniauth account import FILE.csv          (columns username,name,password, or a header
+                                            naming username, name, password or password_hash)
   miniauth account passwd USERNAME --password-stdin
   miniauth account disable|enable USERNAME
   miniauth account unlock USERNAME
@@ -147,7 +148,7 @@ func runAccount(ctx context.Context, args []string, getenv func(string) string, 
 }
 
 // importAccounts is `miniauth account import FILE.csv`: all rows or none, with a report of
-// every rejected row.
+// every rejected row (a wrong file is an error, so the exit status is 1).
 func importAccounts(ctx context.Context, store *db.Store, hasher *password.Hasher, file string, stdout io.Writer) error {
 	f, err := os.Open(file)
 	if err != nil {
@@ -162,7 +163,9 @@ func importAccounts(ctx context.Context, store *db.Store, hasher *password.Hashe
 	var ie *db.ImportError
 	if errors.As(err, &ie) {
 		for _, r := range ie.Rejected {
-			if r.Username != "" {
+			if r.Line == 0 {
+				fmt.Fprintf(stdout, "%s\n", r.Reason)
+			} else if r.Username != "" {
 				fmt.Fprintf(stdout, "line %d: %s: %s\n", r.Line, r.Username, r.Reason)
 			} else {
 				fmt.Fprintf(stdout, "line %d: %s\n", r.Line, r.Reason)
