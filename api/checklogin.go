@@ -1,11 +1,7 @@
 package api
 
 import (
-	"errors"
-
 	"github.com/gofiber/fiber/v2"
-
-	"miniauth/db"
 )
 
 // checkLoginResponse says whether a token is alive and for how long.
@@ -17,17 +13,13 @@ type checkLoginResponse struct {
 // checkLogin answers 200 for any token, alive or not; only a store that cannot answer
 // makes it fail (503), so a client never logs its user out because the database hiccuped.
 func (h *Handler) checkLogin(c *fiber.Ctx) error {
-	hash := hashToken(bearerToken(c))
-	if hash == nil {
-		return c.JSON(checkLoginResponse{})
-	}
 	now := h.now()
-	s, err := h.store.CheckToken(c.UserContext(), hash, now)
-	if errors.Is(err, db.ErrNotFound) {
+	s, err := h.lookupToken(c.UserContext(), bearerToken(c), now)
+	if noSession(err) {
 		return c.JSON(checkLoginResponse{})
 	}
 	if err != nil {
-		return storeUnavailable(err)
+		return err
 	}
 	return c.JSON(checkLoginResponse{IsLogin: true, ExpiresIn: seconds(s.AccessExpiresAt.Sub(now))})
 }

@@ -38,17 +38,13 @@ func (h *Handler) introspect(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	hash := hashToken(req.Token)
-	if hash == nil {
-		return c.JSON(introspectResponse{})
-	}
 	now := h.now()
-	s, err := h.store.CheckToken(c.UserContext(), hash, now)
-	if errors.Is(err, db.ErrNotFound) {
+	s, err := h.lookupToken(c.UserContext(), req.Token, now)
+	if noSession(err) {
 		return c.JSON(introspectResponse{})
 	}
 	if err != nil {
-		return storeUnavailable(err)
+		return err
 	}
 	u, err := h.store.WxUserByID(c.UserContext(), s.WxUserID)
 	if errors.Is(err, db.ErrNotFound) || err == nil && !u.DeletedAt.IsZero() {

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"math"
 	"time"
@@ -62,25 +63,53 @@ func seconds(d time.Duration) int64 {
 	return int64(math.Floor(d.Seconds()))
 }
 
-// authenticate resolves the Bearer token to its live session: 401 when there is none or it
-// is dead, 503 when the store cannot tell.
-func (h *Handler) authenticate(c *fiber.Ctx) (db.Session, error) {
-	tok := bearerToken(c)
+// Reasons a token names no live session; lookupToken answers them, each caller words them.
+var (
+	errTokenMissing   = errors.New("missing token")
+	errTokenMalformed = errors.New("malformed token")
+	errTokenDead      = errors.New("token is invalid, expired or revoked")
+)
+
+// lookupToken is the one way a bearer token becomes its live session, for every
+// authenticated route, checklogin and introspect: errTokenMissing, errTokenMalformed or
+// errTokenDead when there is none, a 503 error when the store cannot tell.
+func (h *Handler) lookupToken(ctx context.Context, tok string, now time.Time) (db.Session, error) {
 	if tok == "" {
-		return db.Session{}, unauthorized("missing token: send Authorization: Bearer <token>")
+		return db.Session{}, errTokenMissing
 	}
 	hash := hashToken(tok)
 	if hash == nil {
-		return db.Session{}, unauthorized("malformed token")
+		return db.Session{}, errTokenMalformed
 	}
-	s, err := h.store.CheckToken(c.UserContext(), hash, h.now())
+	s, err := h.store.CheckToken(ctx, hash, now)
 	if errors.Is(err, db.ErrNotFound) {
-		return db.Session{}, unauthorized("token is invalid, expired or revoked: log in again")
+		return db.Session{}, errTokenDead
 	}
 	if err != nil {
 		return db.Session{}, storeUnavailable(err)
 	}
 	return s, nil
+}
+
+// authenticate resolves the Bearer token to its live session: 401 when there is none or it
+// is dead, 503 when the store cannot tell.
+func (h *Handler) authenticate(c *fiber.Ctx) (db.Session, error) {
+	s, err := h.lookupToken(c.UserContext(), bearerToken(c), h.now())
+	switch {
+	case errors.Is(err, errTokenMissing):
+		return db.Session{}, unauthorized("missing token: send Authorization: Bearer <token>")
+	case errors.Is(err, errTokenMalformed):
+		return db.Session{}, unauthorized("malformed token")
+	case errors.Is(err, errTokenDead):
+		return db.Session{}, unauthorized("token is invalid, expired or revoked: log in again")
+	}
+	return s, err
+}
+
+// noSession reports whether err means "this token names no live session" (as opposed to a
+// store that cannot answer).
+func noSession(err error) bool {
+	return errors.Is(err, errTokenMissing) || errors.Is(err, errTokenMalformed) || errors.Is(err, errTokenDead)
 }
 
 // liveUser loads the session's WeChat user; a user erased meanwhile is a 401.
