@@ -108,8 +108,8 @@ func ReadAccountCSV(ctx context.Context, r io.Reader, h *password.Hasher) ([]Acc
 		}
 		seen[user] = line
 		name := strings.TrimSpace(rec[1])
-		if utf8.RuneCountInString(name) > MaxAccountNameLen || !utf8.ValidString(name) {
-			reject(user, fmt.Sprintf("name is longer than %d characters or not UTF-8", MaxAccountNameLen))
+		if validAccountName(name) != nil {
+			reject(user, fmt.Sprintf("name is longer than %d characters, not UTF-8 or holds control characters", MaxAccountNameLen))
 			continue
 		}
 		pw := rec[2]
