@@ -77,8 +77,12 @@ func validAccountName(name string) error {
 // that "Alice" and "alice " name one account. It is how every lookup and every throttling
 // key spells a username.
 func NormalizeUsername(username string) (string, error) {
+	// Checked before ToLower, which would turn invalid bytes into U+FFFD.
+	if !utf8.ValidString(username) {
+		return "", ErrInvalidUsername
+	}
 	u := strings.ToLower(strings.TrimSpace(username))
-	if u == "" || utf8.RuneCountInString(u) > MaxUsernameLen || !utf8.ValidString(u) {
+	if u == "" || utf8.RuneCountInString(u) > MaxUsernameLen {
 		return "", ErrInvalidUsername
 	}
 	for _, r := range u {

@@ -11,7 +11,7 @@ import (
 	"miniauth/password"
 )
 
-// TestAccountNameIsText: an account name that is not text (NUL, invalid UTF-8, control
+// TestAccountNameIsText: an account or operator name that is not text (NUL, invalid UTF-8, control
 // characters) is refused by the store, whoever supplies it (console, CLI, CSV import),
 // instead of failing as a database error on PostgreSQL.
 func TestAccountNameIsText(t *testing.T) {
@@ -26,6 +26,11 @@ func TestAccountNameIsText(t *testing.T) {
 		}
 		if _, err := s.CreateAccount(ctx, "fine", "李雷 Lei", "$argon2id$x", actor); err != nil {
 			t.Fatal(err)
+		}
+		for _, name := range []string{"op\x00", "\xffop", ""} {
+			if _, err := s.CreateOperator(ctx, name, "$argon2id$x", db.RoleViewer); !errors.Is(err, db.ErrInvalidUsername) {
+				t.Fatalf("operator %q: want ErrInvalidUsername, got %v", name, err)
+			}
 		}
 	})
 	h := password.New(password.Params{Memory: 64, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16}, 2, 64)
