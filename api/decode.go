@@ -19,7 +19,8 @@ const maxJSONBody = 16 << 10
 // decodeJSON reads the request body as one JSON object into dst, answering what was wrong
 // in terms a mini-program developer can act on.
 func decodeJSON(c *fiber.Ctx, dst any) error {
-	body := c.Body()
+	// The body as received: Ctx.Body would inflate a compressed one, whatever its size.
+	body := c.Request().Body()
 	if len(body) > maxJSONBody {
 		return newError(http.StatusRequestEntityTooLarge, "payload_too_large",
 			"request body is larger than %d bytes", maxJSONBody)
@@ -41,7 +42,58 @@ func decodeJSONBytes(body []byte, dst any) error {
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return badRequest("request body must hold exactly one JSON object")
 	}
+	if field, ok := nulField(body); ok {
+		return badRequest("field %q must not contain the NUL character (\\u0000)", field)
+	}
 	return nil
+}
+
+// nulField finds a string in a JSON document that holds a NUL character (which
+// encoding/json lets through and PostgreSQL text cannot store) and names its field.
+func nulField(body []byte) (string, bool) {
+	if !bytes.Contains(body, []byte(`\u0000`)) {
+		return "", false
+	}
+	type frame struct{ obj, wantKey bool }
+	var stack []frame
+	field := ""
+	valueDone := func() {
+		if n := len(stack); n > 0 && stack[n-1].obj {
+			stack[n-1].wantKey = true
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return "", false
+		}
+		n := len(stack)
+		switch v := tok.(type) {
+		case json.Delim:
+			switch v {
+			case '{':
+				stack = append(stack, frame{obj: true, wantKey: true})
+			case '[':
+				stack = append(stack, frame{})
+			default:
+				stack = stack[:n-1]
+				valueDone()
+			}
+		case string:
+			if n > 0 && stack[n-1].wantKey {
+				field = v
+				stack[n-1].wantKey = false
+			} else {
+				valueDone()
+			}
+			if strings.IndexByte(v, 0) >= 0 {
+				return field, true
+			}
+		default:
+			valueDone()
+		}
+	}
 }
 
 func describeJSONError(err error) string {

@@ -78,6 +78,8 @@ func frameworkCode(status int) string {
 		return "conflict"
 	case http.StatusRequestEntityTooLarge:
 		return "payload_too_large"
+	case http.StatusUnsupportedMediaType:
+		return "unsupported_media_type"
 	case http.StatusTooManyRequests:
 		return "rate_limited"
 	case http.StatusServiceUnavailable:
@@ -120,6 +122,8 @@ func AsError(err error) *Error {
 // WriteError answers with the JSON error shape and logs server-side failures.
 func WriteError(c *fiber.Ctx, log *slog.Logger, err error) error {
 	ae := AsError(err)
+	// Errors are never cached either: some answer a request that carried a token.
+	noStore(c)
 	if ae.Status >= 500 && log != nil {
 		log.Error("request failed", "method", c.Method(), "path", c.Path(),
 			"status", ae.Status, "code", ae.Code, "err", ae.Error())

@@ -75,7 +75,7 @@ func (h *Handler) Register(app *fiber.App) {
 	app.Get("/readyz", h.readyz)
 	app.Get(avatarPath+":name", h.avatarGet)
 
-	r := app.Group("/api", h.metrics.middleware)
+	r := app.Group("/api", noStoreAnswers, h.metrics.middleware)
 	perIP := h.loginLimiter()
 	r.Post("/login", perIP, h.login)
 	r.Get("/checklogin", h.checkLogin)
@@ -98,7 +98,7 @@ func (h *Handler) Register(app *fiber.App) {
 // RegisterInternal mounts the internal routes: /metrics and /internal/introspect.
 func (h *Handler) RegisterInternal(app *fiber.App) {
 	app.Get("/metrics", h.metrics.handler())
-	app.Post("/internal/introspect", h.introspect)
+	app.Post("/internal/introspect", noStoreAnswers, h.introspect)
 }
 
 // loginLimiter is the per-IP limit on code exchanges; a NAT may carry many users, so the

@@ -45,7 +45,7 @@ func (h *Handler) issue(c *fiber.Ctx, now, maxAt time.Time) issuedSession {
 	return issuedSession{
 		NewSession: db.NewSession{
 			TokenHash: tokHash, RefreshHash: refHash,
-			IP: h.clientIP(c), UserAgent: truncate(c.Get(fiber.HeaderUserAgent), 256),
+			IP: h.clientIP(c), UserAgent: CleanUserAgent(c.Get(fiber.HeaderUserAgent)),
 			Now: now, AccessExpiresAt: access, IdleExpiresAt: idle, MaxExpiresAt: maxAt,
 		},
 		pair: tokenPair{

@@ -62,7 +62,7 @@ type notBoundResponse struct {
 // checkBindCode reads the wx.login code from the query, or from a JSON or form body.
 func checkBindCode(c *fiber.Ctx) (string, error) {
 	code := c.Query("code")
-	if code == "" && c.Method() == fiber.MethodPost && len(c.Body()) > 0 {
+	if code == "" && c.Method() == fiber.MethodPost && len(c.Request().Body()) > 0 {
 		ct := strings.ToLower(c.Get(fiber.HeaderContentType))
 		switch {
 		case strings.HasPrefix(ct, fiber.MIMEApplicationForm), strings.HasPrefix(ct, fiber.MIMEMultipartForm):

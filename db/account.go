@@ -55,12 +55,34 @@ const MaxAccountNameLen = 128
 // ErrInvalidUsername is a username that is empty, too long or holds control characters.
 var ErrInvalidUsername = errors.New("db: username must be 1 to 64 characters, without control characters")
 
+// ErrInvalidAccountName is an account name that is too long, not UTF-8, or holds control
+// characters (NUL among them, which PostgreSQL text cannot store).
+var ErrInvalidAccountName = fmt.Errorf("db: account name must be at most %d characters of text, without control characters", MaxAccountNameLen)
+
+// validAccountName checks an account's display name, whoever supplies it (console, CLI,
+// CSV import).
+func validAccountName(name string) error {
+	if utf8.RuneCountInString(name) > MaxAccountNameLen || !utf8.ValidString(name) {
+		return ErrInvalidAccountName
+	}
+	for _, r := range name {
+		if unicode.IsControl(r) {
+			return ErrInvalidAccountName
+		}
+	}
+	return nil
+}
+
 // NormalizeUsername returns the stored form of a username: trimmed and lower-cased, so
 // that "Alice" and "alice " name one account. It is how every lookup and every throttling
 // key spells a username.
 func NormalizeUsername(username string) (string, error) {
+	// Checked before ToLower, which would turn invalid bytes into U+FFFD.
+	if !utf8.ValidString(username) {
+		return "", ErrInvalidUsername
+	}
 	u := strings.ToLower(strings.TrimSpace(username))
-	if u == "" || utf8.RuneCountInString(u) > MaxUsernameLen || !utf8.ValidString(u) {
+	if u == "" || utf8.RuneCountInString(u) > MaxUsernameLen {
 		return "", ErrInvalidUsername
 	}
 	for _, r := range u {
@@ -116,8 +138,8 @@ func (s *Store) CreateAccount(ctx context.Context, username, name, hash string, 
 		return Account{}, err
 	}
 	name = strings.TrimSpace(name)
-	if utf8.RuneCountInString(name) > MaxAccountNameLen {
-		return Account{}, fmt.Errorf("db: account name is longer than %d characters", MaxAccountNameLen)
+	if err := validAccountName(name); err != nil {
+		return Account{}, err
 	}
 	if hash == "" {
 		return Account{}, errors.New("db: create account: empty password hash")

@@ -269,8 +269,8 @@ func ReadAccountCSV(ctx context.Context, r io.Reader, h *password.Hasher) ([]Acc
 		if layout.name >= 0 {
 			name = strings.TrimSpace(rec[layout.name])
 		}
-		if utf8.RuneCountInString(name) > MaxAccountNameLen || !utf8.ValidString(name) || strings.ContainsFunc(name, unicode.IsControl) {
-			reject(user, fmt.Sprintf("name must be at most %d characters, UTF-8, without control characters", MaxAccountNameLen))
+		if validAccountName(name) != nil {
+			reject(user, fmt.Sprintf("name is longer than %d characters, not UTF-8 or holds control characters", MaxAccountNameLen))
 			continue
 		}
 		pw := rec[layout.password]

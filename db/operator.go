@@ -40,6 +40,10 @@ func (s *Store) CreateOperator(ctx context.Context, username, passwordHash, role
 	if !ValidRole(role) {
 		return Operator{}, fmt.Errorf("db: create operator: unknown role %q", role)
 	}
+	// An operator's name follows the account username rule (stored as given, though).
+	if _, err := NormalizeUsername(username); err != nil {
+		return Operator{}, err
+	}
 	now := s.now().UnixMilli()
 	o, err := scanOperator(s.row(ctx, s.w, `INSERT INTO operators (username, password_hash, role, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?) RETURNING `+operatorColumns, username, passwordHash, role, now, now))

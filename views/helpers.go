@@ -58,7 +58,7 @@ func genderLabel(lang string, g int) string {
 // errorTitle names an HTTP status in the page's language.
 func errorTitle(lang string, status int) string {
 	switch status {
-	case 400, 401, 403, 404, 405, 409, 413, 422, 429, 500, 502, 503:
+	case 400, 401, 403, 404, 405, 409, 413, 415, 422, 429, 500, 502, 503:
 		return T(lang, "error.status."+itoa(status))
 	}
 	if status >= 500 {

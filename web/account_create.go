@@ -45,6 +45,8 @@ func (h *Handler) accountCreate(c *fiber.Ctx) error {
 		return failed(c, views.PathAccounts, t(c, "error.status.409")+": "+username)
 	case errors.Is(err, db.ErrInvalidUsername):
 		return failed(c, views.PathAccounts, t(c, "error.username_invalid"))
+	case errors.Is(err, db.ErrInvalidAccountName):
+		return failed(c, views.PathAccounts, t(c, "error.status.422"))
 	case err != nil:
 		return storeError(err)
 	}

@@ -18,6 +18,7 @@ import (
 type pageError struct {
 	status int
 	key    string
+	detail string // shown after the message as is (a field name, say); never a secret
 	cause  error
 }
 
@@ -59,12 +60,14 @@ func ErrorHandler(log *slog.Logger) fiber.ErrorHandler {
 		if !isConsolePath(c.Path()) {
 			return api.WriteError(c, log, err)
 		}
-		status, key := fiber.StatusInternalServerError, ""
+		// Console answers hold personal data; error pages are no exception.
+		c.Set(fiber.HeaderCacheControl, "no-store")
+		status, key, detail := fiber.StatusInternalServerError, "", ""
 		var pe *pageError
 		var fe *fiber.Error
 		switch {
 		case errors.As(err, &pe):
-			status, key = pe.status, pe.key
+			status, key, detail = pe.status, pe.key, pe.detail
 		case errors.As(err, &fe):
 			status = fe.Code
 		}
@@ -81,6 +84,9 @@ func ErrorHandler(log *slog.Logger) fiber.ErrorHandler {
 		msg := ""
 		if key != "" {
 			msg = views.T(lang, key)
+		}
+		if detail != "" {
+			msg += " (" + detail + ")"
 		}
 		return render(c, status, views.ErrorPage(p, views.ErrorView{Status: status, Message: msg}))
 	}

@@ -47,7 +47,7 @@ func (h *Handler) loginSubmit(c *fiber.Ctx) error {
 	token := randomToken()
 	hash := sha256.Sum256([]byte(token))
 	now := h.now()
-	if err := h.store.CreateOperatorSession(c.UserContext(), hash[:], op.ID, ip, c.Get(fiber.HeaderUserAgent), now, now.Add(SessionMax)); err != nil {
+	if err := h.store.CreateOperatorSession(c.UserContext(), hash[:], op.ID, ip, userAgent(c), now, now.Add(SessionMax)); err != nil {
 		return storeError(err)
 	}
 	sessionOf(c).signIn(token)

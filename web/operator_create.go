@@ -26,6 +26,9 @@ func (h *Handler) operatorCreate(c *fiber.Ctx) error {
 	if errors.Is(err, db.ErrConflict) {
 		return failed(c, views.PathOperators, t(c, "error.status.409")+": "+username)
 	}
+	if errors.Is(err, db.ErrInvalidUsername) {
+		return failed(c, views.PathOperators, t(c, "error.username_invalid"))
+	}
 	if err != nil {
 		return storeError(err)
 	}

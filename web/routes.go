@@ -10,8 +10,9 @@ import (
 func (h *Handler) Register(app *fiber.App) {
 	app.Use(static.Prefix[:len(static.Prefix)-1], h.securityHeaders, staticFiles())
 
-	// Every /admin request: headers, timing, the session cookie, and CSRF on POST.
-	a := app.Group("/admin", h.securityHeaders, serverTiming, h.sessionMiddleware, h.csrfMiddleware)
+	// Every /admin request: headers, timing, text-only fields, the session cookie, and CSRF
+	// on POST.
+	a := app.Group("/admin", h.securityHeaders, serverTiming, textInput, h.sessionMiddleware, h.csrfMiddleware)
 	a.Get("/login", h.loginShow)
 	a.Post("/login", h.loginSubmit)
 	a.Get("/lang", h.langSwitch)

@@ -59,6 +59,8 @@ func newFiber(log *slog.Logger) *fiber.App {
 		DisableStartupMessage: true,
 	})
 	app.Use(recover.New())
+	// Before anything reads a body: no compressed bodies, which Fiber would inflate in full.
+	app.Use(api.RefuseEncodedBodies)
 	return app
 }
 
@@ -193,7 +195,7 @@ func serveSimulator(ctx context.Context, addr string, cfg Config, log *slog.Logg
 		apps = []wxsim.App{{AppID: cfg.AppID, Secret: cfg.Secret}}
 	}
 	sim := wxsim.New(wxsim.Options{Apps: apps, AllowPublic: cfg.WxsimPublic, Logger: log})
-	app := sim.Handler()
+	app := sim.Handler(api.RefuseEncodedBodies)
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", addr, err)

@@ -15,7 +15,7 @@ import (
 
 // decodeControl reads a control call's JSON body into v.
 func decodeControl(c *fiber.Ctx, v any) error {
-	body := c.Body()
+	body := c.Request().Body()
 	if len(bytes.TrimSpace(body)) == 0 {
 		body = []byte("{}")
 	}

@@ -34,7 +34,7 @@ type phoneAnswer struct {
 func (s *Sim) phoneNumber(c *fiber.Ctx) error {
 	tok := c.Query("access_token")
 	var req phoneRequest
-	bodyErr := json.Unmarshal(c.Body(), &req)
+	bodyErr := json.Unmarshal(c.Request().Body(), &req)
 	s.mu.Lock()
 	f := s.enter("getuserphonenumber", func() (string, string) {
 		if pc, ok := s.st.phones[req.Code]; ok {

@@ -36,6 +36,7 @@ package wxsim
 
 import (
 	"log/slog"
+	"net"
 	"sync"
 	"time"
 
@@ -278,8 +279,9 @@ func (s *Sim) Register(r fiber.Router) {
 	r.Post("/sim/reset", s.simReset)
 }
 
-// Handler is a standalone Fiber app with the simulator's routes at the root.
-func (s *Sim) Handler() *fiber.App {
+// Handler is a standalone Fiber app with the simulator's routes at the root; before runs
+// ahead of every route (the server's own body checks, say).
+func (s *Sim) Handler(before ...fiber.Handler) *fiber.App {
 	app := fiber.New(fiber.Config{
 		DisableStartupMessage: true,
 		ReadTimeout:           10 * time.Second, // also bounds how long Shutdown can wait on a stuck connection
@@ -294,15 +296,40 @@ func (s *Sim) Handler() *fiber.App {
 			return c.Status(code).JSON(fiber.Map{"error": "http_error", "message": err.Error()})
 		},
 	})
+	for _, h := range before {
+		app.Use(h)
+	}
 	s.Register(app)
 	return app
 }
 
-// loopbackOnly refuses peers that are not on this machine.
+// forwardingHeaders are the headers a reverse proxy adds to say whom it forwards for.
+var forwardingHeaders = []string{fiber.HeaderXForwardedFor, "X-Real-IP", "Forwarded",
+	fiber.HeaderXForwardedHost, fiber.HeaderXForwardedProto}
+
+// loopbackOnly refuses callers that are not on this machine. The TCP peer decides, and a
+// request that names a client through forwarding headers was relayed by a proxy (often one
+// on this very machine, hence a loopback peer) for someone else: it is remote whatever
+// address it names. A process on this machine calling the simulator sends no such header.
 func loopbackOnly(c *fiber.Ctx) error {
-	if c.Context().RemoteIP().IsLoopback() {
+	if local(c) {
 		return c.Next()
 	}
 	return c.Status(fiber.StatusForbidden).JSON(fiber.Map{"error": "forbidden",
 		"message": "the WeChat simulator answers loopback callers only"})
+}
+
+// local tells a request made on this machine directly: a loopback TCP peer, no proxy
+// between.
+func local(c *fiber.Ctx) bool {
+	addr, ok := c.Context().RemoteAddr().(*net.TCPAddr)
+	if !ok || !addr.IP.IsLoopback() {
+		return false
+	}
+	for _, h := range forwardingHeaders {
+		if len(c.Request().Header.Peek(h)) > 0 {
+			return false
+		}
+	}
+	return true
 }

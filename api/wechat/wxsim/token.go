@@ -88,7 +88,7 @@ type stableRequest struct {
 // minutes left; force_refresh replaces it at once, at most 20 times a day and 30 s apart.
 func (s *Sim) stableToken(c *fiber.Ctx) error {
 	var req stableRequest
-	bodyErr := json.Unmarshal(c.Body(), &req)
+	bodyErr := json.Unmarshal(c.Request().Body(), &req)
 	fresh := newAccessToken()
 	s.mu.Lock()
 	f := s.enter("stable_token", func() (string, string) { return req.AppID, "" })
