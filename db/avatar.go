@@ -29,6 +29,9 @@ func (s *Store) SetAvatar(ctx context.Context, id int64, name, contentType strin
 		if err != nil {
 			return err
 		}
+		if err := s.lockImagesInOrder(ctx, tx, old, AvatarPath+name); err != nil {
+			return err
+		}
 		// An upsert, not DO NOTHING: on PostgreSQL it locks the row until commit, so a
 		// concurrent release of the same image waits and then sees this reference; and if
 		// that release deleted the row first, the insert writes it again.
@@ -74,6 +77,24 @@ func (s *Store) lockUserAvatar(ctx context.Context, tx *sqlx.Tx, id int64) (stri
 	var url string
 	err := s.row(ctx, tx, q, id).Scan(&url)
 	return url, mapErr(err)
+}
+
+// lockImagesInOrder is called by a transaction about to reference the image next and to
+// release the image old. On PostgreSQL, when old sorts first it takes now the lock
+// releaseAvatar would take at the end, so every transaction locks image rows in name
+// order and two users swapping images cannot deadlock.
+func (s *Store) lockImagesInOrder(ctx context.Context, tx *sqlx.Tx, old, next string) error {
+	o, okOld := strings.CutPrefix(old, AvatarPath)
+	n, okNext := strings.CutPrefix(next, AvatarPath)
+	if s.dialect != DialectPostgres || !okOld || !okNext || o >= n {
+		return nil
+	}
+	var one int
+	err := s.row(ctx, tx, `SELECT 1 FROM avatars WHERE hash = ? FOR UPDATE`, o).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	return err
 }
 
 // holdAvatar checks, inside the transaction that sets a reference to it, that a stored

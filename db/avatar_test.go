@@ -215,3 +215,63 @@ func TestAvatarPathMigration(t *testing.T) {
 		}
 	})
 }
+
+// TestAvatarSwapConcurrent has 50 users flip between two shared images at once, half of
+// them each way, so transactions release the image others are taking: none may fail (on
+// PostgreSQL, no deadlock), and both images survive as long as someone shows them.
+func TestAvatarSwapConcurrent(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, s *db.Store) {
+		ctx := context.Background()
+		const users, rounds = 50, 10
+		x, y := avatarName("x"), avatarName("y")
+		ids := make([]int64, users)
+		for i := range ids {
+			u, _, _ := login(t, s, fmt.Sprintf("o_s%d", i), "k", t0)
+			ids[i] = u.ID
+		}
+		var wg sync.WaitGroup
+		var failed sync.Map
+		for i, id := range ids {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for r := range rounds {
+					name := x
+					if (i+r)%2 == 1 {
+						name = y
+					}
+					var err error
+					if r%3 == 2 {
+						_, err = s.UpdateProfile(ctx, id, db.Profile{AvatarURL: db.AvatarPath + name})
+						if errors.Is(err, db.ErrNoAvatar) {
+							continue
+						}
+					} else {
+						_, err = s.SetAvatar(ctx, id, name, "image/jpeg", []byte(name), "")
+					}
+					if err != nil {
+						failed.Store(fmt.Sprintf("%d/%d", i, r), err)
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		n := 0
+		failed.Range(func(k, v any) bool {
+			if n == 0 {
+				t.Errorf("%s: %v", k, v)
+			}
+			n++
+			return true
+		})
+		if n > 0 {
+			t.Fatalf("%d of %d changes failed", n, users*rounds)
+		}
+		shown := queryInt(t, s, `SELECT COUNT(DISTINCT avatar_url) FROM wx_users WHERE avatar_url LIKE '/avatars/%'`)
+		stored := queryInt(t, s, `SELECT COUNT(*) FROM avatars a
+			WHERE EXISTS (SELECT 1 FROM wx_users u WHERE u.avatar_url = '/avatars/' || a.hash)`)
+		if all := queryInt(t, s, `SELECT COUNT(*) FROM avatars`); shown != stored || all != stored {
+			t.Fatalf("shown %d, stored and shown %d, stored %d", shown, stored, all)
+		}
+	})
+}

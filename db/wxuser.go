@@ -112,6 +112,9 @@ func (s *Store) UpdateProfile(ctx context.Context, id int64, p Profile) (WxUser,
 			return err
 		}
 		if name, ok := strings.CutPrefix(p.AvatarURL, AvatarPath); ok && p.AvatarURL != old {
+			if err := s.lockImagesInOrder(ctx, tx, old, p.AvatarURL); err != nil {
+				return err
+			}
 			if err := s.holdAvatar(ctx, tx, name); err != nil {
 				return err
 			}
