@@ -85,7 +85,7 @@ func (h *Handler) codeLogin(c *fiber.Ctx, code string) (loginResponse, error) {
 
 // sessionResponse builds the login-shaped answer for a session and its user.
 func (h *Handler) sessionResponse(c *fiber.Ctx, pair tokenPair, u db.WxUser, s db.Session) (loginResponse, error) {
-	resp := loginResponse{tokenPair: pair, User: newUserView(u)}
+	resp := loginResponse{tokenPair: pair, User: newUserView(h.shown(c, u))}
 	if s.AccountID != 0 {
 		acc, err := h.accountView(c, s.AccountID)
 		if err != nil {

@@ -36,6 +36,7 @@ type Config struct {
 	ServiceKeys    []string         // for /internal/introspect; empty = off
 	PhoneRate      int              // getPhoneNumber calls per user per minute; 0 = 5
 	Hasher         *password.Hasher // checks account passwords on bind; nil = OWASP, one per core
+	AvatarDecodes  *DecodeGate      // bounds avatar decodes in flight; nil = DefaultAvatarDecodes
 	Now            func() time.Time
 }
 
@@ -64,6 +65,9 @@ func New(store *db.Store, wx WeChat, cfg Config, log *slog.Logger, metrics *Metr
 	}
 	if cfg.Hasher == nil {
 		cfg.Hasher = password.New(password.OWASP, runtime.GOMAXPROCS(0), 64)
+	}
+	if cfg.AvatarDecodes == nil {
+		cfg.AvatarDecodes = NewDecodeGate(DefaultAvatarDecodes, defaultAvatarQueue)
 	}
 	return &Handler{store: store, wx: wx, cfg: cfg, log: log, metrics: metrics,
 		phone: newUserRate(cfg.PhoneRate, time.Minute), hasher: cfg.Hasher}

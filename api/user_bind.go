@@ -143,7 +143,7 @@ func (h *Handler) bind(c *fiber.Ctx) error {
 		h.rehash(ctx, acc, req.Password)
 	}
 	return c.JSON(boundResponse{Code: bindCodeOK, Msg: "bound", tokenPair: iss.pair,
-		UserInfo: newUserInfo(res.Account, res.User)})
+		UserInfo: newUserInfo(res.Account, h.shown(c, res.User))})
 }
 
 func accountDisabled() *Error {

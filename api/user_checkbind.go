@@ -120,5 +120,5 @@ func (h *Handler) checkBind(c *fiber.Ctx) error {
 		return storeUnavailable(err)
 	}
 	return c.JSON(boundResponse{Code: bindCodeOK, Msg: "bound: logged in", tokenPair: iss.pair,
-		UserInfo: newUserInfo(acc, res.User)})
+		UserInfo: newUserInfo(acc, h.shown(c, res.User))})
 }

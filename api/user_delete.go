@@ -9,7 +9,7 @@ import (
 )
 
 // userDelete is account cancellation: every session ends, the binding goes, the profile is
-// erased; an audit tombstone remains.
+// erased and an uploaded avatar nobody else shows is deleted; an audit tombstone remains.
 func (h *Handler) userDelete(c *fiber.Ctx) error {
 	s, err := h.authenticate(c)
 	if err != nil {

@@ -18,7 +18,7 @@ func (h *Handler) userInfo(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	resp := userInfoResponse{User: newUserView(u)}
+	resp := userInfoResponse{User: newUserView(h.shown(c, u))}
 	if s.AccountID != 0 {
 		if resp.Account, err = h.accountView(c, s.AccountID); err != nil {
 			return err

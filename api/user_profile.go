@@ -79,10 +79,13 @@ func (h *Handler) userProfile(c *fiber.Ctx) error {
 	if errors.Is(err, db.ErrNotFound) {
 		return unauthorized("this user no longer exists: log in again")
 	}
+	if errors.Is(err, db.ErrNoAvatar) {
+		return badRequest("avatarUrl names an uploaded avatar that is no longer stored: upload it again")
+	}
 	if err != nil {
 		return storeUnavailable(err)
 	}
-	return c.JSON(fiber.Map{"user": newUserView(u)})
+	return c.JSON(fiber.Map{"user": newUserView(h.shown(c, u))})
 }
 
 func applyPlain(p *db.Profile, req profileRequest) error {
@@ -137,8 +140,12 @@ func (h *Handler) checkProfile(c *fiber.Ctx, p *db.Profile) error {
 	if p.Gender < 0 || p.Gender > 2 {
 		return badRequest("gender must be 0 (unknown), 1 (male) or 2 (female)")
 	}
-	if p.AvatarURL != "" && !h.allowedAvatar(c, p.AvatarURL) {
-		return badRequest("avatarUrl must be an https URL on thirdwx.qlogo.cn or wx.qlogo.cn, or one returned by /api/user/avatar")
+	if p.AvatarURL != "" {
+		stored, ok := h.storedAvatar(c, p.AvatarURL)
+		if !ok {
+			return badRequest("avatarUrl must be an https URL on thirdwx.qlogo.cn or wx.qlogo.cn, or one returned by /api/user/avatar")
+		}
+		p.AvatarURL = stored
 	}
 	return nil
 }
@@ -158,19 +165,25 @@ func checkText(name, v string, max int) error {
 	return nil
 }
 
-func (h *Handler) allowedAvatar(c *fiber.Ctx, raw string) bool {
+// storedAvatar checks an avatarUrl and returns what is stored for it: a WeChat https URL
+// as it is; one of our own avatars — its path, or the absolute URL this server answers
+// with — as the path only, so no host a request named is ever stored.
+func (h *Handler) storedAvatar(c *fiber.Ctx, raw string) (string, bool) {
 	if len(raw) > 512 {
-		return false
+		return "", false
 	}
 	u, err := url.Parse(raw)
 	if err != nil || u.User != nil || u.RawQuery != "" && !wechatAvatarHosts[u.Hostname()] {
-		return false
+		return "", false
 	}
 	if u.Scheme == "https" && wechatAvatarHosts[u.Hostname()] && u.Port() == "" {
-		return true
+		return raw, true
 	}
-	own := h.baseURL(c) + avatarPath
-	return strings.HasPrefix(raw, own) && validAvatarName(strings.TrimPrefix(raw, own))
+	path := strings.TrimPrefix(raw, h.baseURL(c))
+	if name, ok := strings.CutPrefix(path, avatarPath); ok && validAvatarName(name) {
+		return path, true
+	}
+	return "", false
 }
 
 // sessionKeys returns the keys signed data may be under: the current one, then the previous

@@ -42,5 +42,5 @@ func (h *Handler) unbind(c *fiber.Ctx) error {
 	if err != nil {
 		return storeUnavailable(err)
 	}
-	return c.JSON(unbindResponse{Code: bindCodeOK, Msg: "unbound", tokenPair: iss.pair, User: newUserView(u)})
+	return c.JSON(unbindResponse{Code: bindCodeOK, Msg: "unbound", tokenPair: iss.pair, User: newUserView(h.shown(c, u))})
 }

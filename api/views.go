@@ -4,6 +4,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/gofiber/fiber/v2"
+
 	"miniauth/db"
 )
 
@@ -26,6 +28,22 @@ type accountView struct {
 	ID       int64  `json:"id"`
 	Username string `json:"username"`
 	Name     string `json:"name"`
+}
+
+// shown returns u as the API shows it: the stored path of an uploaded avatar becomes an
+// absolute URL on MINIAUTH_PUBLIC_URL, or without one on the request's own scheme and
+// host, built for this answer only and never stored.
+func (h *Handler) shown(c *fiber.Ctx, u db.WxUser) db.WxUser {
+	u.AvatarURL = h.avatarURL(c, u.AvatarURL)
+	return u
+}
+
+// avatarURL makes a stored avatar path absolute; other values (WeChat URLs, "") are kept.
+func (h *Handler) avatarURL(c *fiber.Ctx, stored string) string {
+	if strings.HasPrefix(stored, avatarPath) {
+		return h.baseURL(c) + stored
+	}
+	return stored
 }
 
 func newUserView(u db.WxUser) userView {

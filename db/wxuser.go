@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -98,14 +99,43 @@ func (s *Store) WxUserByID(ctx context.Context, id int64) (WxUser, error) {
 	return u, nil
 }
 
-// UpdateProfile replaces the profile of a live (not deleted) user and returns the row.
+// UpdateProfile replaces the profile of a live (not deleted) user and returns the row, in
+// one transaction with a "user.profile" audit event. An AvatarURL under AvatarPath must
+// name a stored image (ErrNoAvatar otherwise); the image the user showed before is deleted
+// when no user refers to it any more.
 func (s *Store) UpdateProfile(ctx context.Context, id int64, p Profile) (WxUser, error) {
-	u, err := s.scanWxUser(s.row(ctx, s.w, `UPDATE wx_users SET nickname = ?, avatar_url = ?,
-		gender = ?, province = ?, city = ?, country = ?, language = ?
-		WHERE id = ? AND deleted_at IS NULL RETURNING `+wxUserColumns,
-		p.NickName, p.AvatarURL, p.Gender, p.Province, p.City, p.Country, p.Language, id))
+	now := s.now()
+	var u WxUser
+	err := s.tx(ctx, fmt.Sprintf("update profile of wx user %d", id), func(tx *sqlx.Tx) error {
+		old, err := s.lockUserAvatar(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if name, ok := strings.CutPrefix(p.AvatarURL, AvatarPath); ok && p.AvatarURL != old {
+			if err := s.lockImagesInOrder(ctx, tx, old, p.AvatarURL); err != nil {
+				return err
+			}
+			if err := s.holdAvatar(ctx, tx, name); err != nil {
+				return err
+			}
+		}
+		u, err = s.scanWxUser(s.row(ctx, tx, `UPDATE wx_users SET nickname = ?, avatar_url = ?,
+			gender = ?, province = ?, city = ?, country = ?, language = ?
+			WHERE id = ? RETURNING `+wxUserColumns,
+			p.NickName, p.AvatarURL, p.Gender, p.Province, p.City, p.Country, p.Language, id))
+		if err != nil {
+			return err
+		}
+		if old != p.AvatarURL {
+			if err := s.releaseAvatar(ctx, tx, old); err != nil {
+				return err
+			}
+		}
+		return s.addAudit(ctx, tx, AuditEvent{At: now, ActorType: "user", ActorID: fmt.Sprint(id),
+			Action: "user.profile", Target: fmt.Sprintf("wx_user:%d", id)})
+	})
 	if err != nil {
-		return WxUser{}, wrap(fmt.Sprintf("update profile of wx user %d", id), err)
+		return WxUser{}, err
 	}
 	return u, nil
 }
@@ -127,12 +157,17 @@ func (s *Store) SetPhone(ctx context.Context, id int64, phone, countryCode strin
 // fed to the revocations feed), the binding and pending bind tickets are removed, profile,
 // phone, unionid and session keys are erased, deleted_at is set, and a "user.delete" audit
 // event stays behind as the tombstone. appid and openid are kept so that the user's next
-// login finds the same row (and starts over with an empty profile). actor is "user" when
+// login finds the same row (and starts over with an empty profile). The uploaded avatar the
+// user showed is deleted unless another user shows it too. actor is "user" when
 // the user asked, or "<type>:<id>" (e.g. "operator:7").
 func (s *Store) DeleteWxUser(ctx context.Context, id int64, actor, ip string) error {
 	now := s.now()
 	var ids []int64
 	err := s.tx(ctx, fmt.Sprintf("delete wx user %d", id), func(tx *sqlx.Tx) error {
+		avatar, err := s.lockUserAvatar(ctx, tx, id)
+		if err != nil {
+			return err
+		}
 		res, err := s.exec(ctx, tx, `UPDATE wx_users SET unionid = NULL, session_key = '',
 			prev_session_key = '', session_key_rotated_at = NULL, nickname = '', avatar_url = '',
 			gender = 0, province = '', city = '', country = '', language = '', phone = '',
@@ -143,6 +178,9 @@ func (s *Store) DeleteWxUser(ctx context.Context, id int64, actor, ip string) er
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return ErrNotFound
+		}
+		if err := s.releaseAvatar(ctx, tx, avatar); err != nil {
+			return err
 		}
 		if ids, err = s.revokeWhere(ctx, tx, now, "user.delete", `wx_user_id = ?`, id); err != nil {
 			return err

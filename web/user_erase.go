@@ -10,8 +10,9 @@ import (
 )
 
 // userErase is POST /admin/users/:id/erase (confirm=yes): account cancellation on the
-// user's behalf. The store revokes every session, removes the binding, erases the profile
-// and writes the "user.delete" audit event with the operator as actor.
+// user's behalf. The store revokes every session, removes the binding, erases the profile,
+// deletes the uploaded avatar unless another user shows it, and writes the "user.delete"
+// audit event with the operator as actor.
 func (h *Handler) userErase(c *fiber.Ctx) error {
 	id, err := pathID(c, "id")
 	if err != nil {
