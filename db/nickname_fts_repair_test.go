@@ -10,7 +10,7 @@ import (
 
 // TestNicknameIndexRepairedByMigration: a SQLite database whose nickname index the old
 // update triggers broke (a profile update keeping the nickname) finds the user again
-// once migration 00003 has run.
+// once migration 00003 (nickname_fts_update) has run.
 func TestNicknameIndexRepairedByMigration(t *testing.T) {
 	ctx := context.Background()
 	s, err := db.Open(ctx, dbtest.SQLiteURL(t), db.Options{Keys: dbtest.Keys(t)})
