@@ -10,6 +10,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"miniauth/caller"
 	"miniauth/db"
 	"miniauth/db/dbtest"
 )
@@ -36,7 +37,7 @@ func TestHostileUserAgentNeverBurnsACode(t *testing.T) {
 		}
 		for _, row := range rows {
 			got := row.UserAgent
-			if !utf8.ValidString(got) || strings.ContainsRune(got, 0) || len(got) > MaxUserAgent || !strings.HasPrefix(got, "Mozilla/5.0 ") {
+			if !utf8.ValidString(got) || strings.ContainsRune(got, 0) || len(got) > caller.MaxUserAgent || !strings.HasPrefix(got, "Mozilla/5.0 ") {
 				t.Fatalf("stored User-Agent %q", got)
 			}
 		}

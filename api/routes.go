@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"miniauth/api/wechat"
+	"miniauth/caller"
 	"miniauth/db"
 	"miniauth/password"
 )
@@ -115,7 +116,7 @@ func (h *Handler) loginLimiter() fiber.Handler {
 		Max:        h.cfg.LoginRatePerIP,
 		Expiration: time.Minute,
 		KeyGenerator: func(c *fiber.Ctx) string {
-			return ClientIP(c, h.cfg.TrustedProxies)
+			return caller.IP(c, h.cfg.TrustedProxies)
 		},
 		LimitReached: func(c *fiber.Ctx) error {
 			return newError(fiber.StatusTooManyRequests, "rate_limited",
@@ -126,4 +127,4 @@ func (h *Handler) loginLimiter() fiber.Handler {
 
 func (h *Handler) now() time.Time { return h.cfg.Now() }
 
-func (h *Handler) clientIP(c *fiber.Ctx) string { return ClientIP(c, h.cfg.TrustedProxies) }
+func (h *Handler) clientIP(c *fiber.Ctx) string { return caller.IP(c, h.cfg.TrustedProxies) }

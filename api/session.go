@@ -8,6 +8,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"miniauth/caller"
 	"miniauth/db"
 )
 
@@ -45,7 +46,7 @@ func (h *Handler) issue(c *fiber.Ctx, now, maxAt time.Time) issuedSession {
 	return issuedSession{
 		NewSession: db.NewSession{
 			TokenHash: tokHash, RefreshHash: refHash,
-			IP: h.clientIP(c), UserAgent: CleanUserAgent(c.Get(fiber.HeaderUserAgent)),
+			IP: h.clientIP(c), UserAgent: caller.CleanUserAgent(c.Get(fiber.HeaderUserAgent)),
 			Now: now, AccessExpiresAt: access, IdleExpiresAt: idle, MaxExpiresAt: maxAt,
 		},
 		pair: tokenPair{
@@ -122,15 +123,4 @@ func (h *Handler) liveUser(c *fiber.Ctx, s db.Session) (db.WxUser, error) {
 		return db.WxUser{}, storeUnavailable(err)
 	}
 	return u, nil
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	// cut on a rune boundary
-	for n > 0 && s[n]&0xC0 == 0x80 {
-		n--
-	}
-	return s[:n]
 }

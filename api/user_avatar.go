@@ -145,7 +145,7 @@ func (h *Handler) reencodeAvatar(ctx context.Context, f multipart.File) ([]byte,
 	}
 	if err := h.cfg.AvatarDecodes.Acquire(ctx); err != nil {
 		return nil, &Error{Status: http.StatusServiceUnavailable, Code: "server_busy",
-			Message: "too many images are being processed, try again in a moment", RetryAfter: 1, cause: err}
+			Message: "too many images are being processed, try again in a moment", RetryAfter: 1, Cause: err}
 	}
 	defer h.cfg.AvatarDecodes.Release()
 	src, _, err := image.Decode(f)

@@ -67,7 +67,7 @@ func hasherError(ctx context.Context, err error) error {
 			Message: "too many sign-ins at once, try again in a moment", RetryAfter: 1}
 	case ctx.Err() != nil:
 		return &Error{Status: http.StatusServiceUnavailable, Code: "server_busy",
-			Message: "request cancelled while waiting to check the password", RetryAfter: 1, cause: err}
+			Message: "request cancelled while waiting to check the password", RetryAfter: 1, Cause: err}
 	}
 	return internalError(err)
 }

@@ -13,21 +13,11 @@ import (
 
 // checkBind, bind and unbind answer in the envelope mini-program code written for
 // comparable products expects: `code` 1 (done), 301 (not bound: here is a bind ticket) or 0
-// (failed, with the API's usual `error` and `message` beside `msg`).
+// (failed, with the API's usual `error` and `message` beside `msg`: httperr.Write).
 const (
 	bindCodeOK       = 1
 	bindCodeNotBound = 301
-	bindCodeFailed   = 0
 )
-
-// bindFailure is the body of a failed checkBind, bind or unbind.
-type bindFailure struct {
-	Code      int    `json:"code"`
-	Msg       string `json:"msg"`
-	Error     string `json:"error"`
-	Message   string `json:"message"`
-	WxErrcode int    `json:"wx_errcode,omitempty"`
-}
 
 // userInfoView is the `userInfo` object: the bound account and the WeChat profile.
 type userInfoView struct {

@@ -2,11 +2,11 @@ package api
 
 import (
 	"strings"
-	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
 	"miniauth/db"
+	"miniauth/privacy"
 )
 
 // userView is the `user` object of the API. It never carries an openid, unionid or
@@ -50,25 +50,6 @@ func newUserView(u db.WxUser) userView {
 	return userView{
 		ID: u.ID, NickName: u.NickName, AvatarURL: u.AvatarURL, Gender: u.Gender,
 		Province: u.Province, City: u.City, Country: u.Country, Language: u.Language,
-		PhoneNumber: MaskPhone(u.Phone),
-	}
-}
-
-// MaskPhone hides the middle of a phone number: 13812345678 → 138****5678. Short numbers
-// keep only their last two digits.
-func MaskPhone(p string) string {
-	if p == "" {
-		return ""
-	}
-	n := utf8.RuneCountInString(p)
-	switch {
-	case n >= 11:
-		r := []rune(p)
-		return string(r[:n-8]) + "****" + string(r[n-4:])
-	case n > 4:
-		r := []rune(p)
-		return strings.Repeat("*", n-2) + string(r[n-2:])
-	default:
-		return strings.Repeat("*", n)
+		PhoneNumber: privacy.MaskPhone(u.Phone),
 	}
 }

@@ -17,7 +17,7 @@ func (h *Handler) wechatError(ctx context.Context, err error) error {
 	switch {
 	case errors.Is(err, wechat.ErrUnavailable):
 		e := &Error{Status: http.StatusServiceUnavailable, Code: "upstream_unavailable",
-			Message: "WeChat did not answer, try again", cause: err}
+			Message: "WeChat did not answer, try again", Cause: err}
 		if hasCode {
 			e.WxErrcode = we.Code
 		}
@@ -25,11 +25,11 @@ func (h *Handler) wechatError(ctx context.Context, err error) error {
 	case !hasCode:
 		if ctx.Err() != nil {
 			return &Error{Status: http.StatusServiceUnavailable, Code: "upstream_unavailable",
-				Message: "request cancelled while waiting for WeChat", cause: err}
+				Message: "request cancelled while waiting for WeChat", Cause: err}
 		}
 		return internalError(err)
 	}
-	e := &Error{WxErrcode: we.Code, cause: err}
+	e := &Error{WxErrcode: we.Code, Cause: err}
 	switch we.Code {
 	case 40029, 40163:
 		e.Status, e.Code, e.Message = http.StatusUnauthorized, "invalid_code",
@@ -49,7 +49,7 @@ func (h *Handler) wechatError(ctx context.Context, err error) error {
 			"api", we.API, "errcode", we.Code)
 		e.Status, e.Code, e.Message = http.StatusInternalServerError, "internal",
 			"the server's WeChat configuration is wrong"
-		e.cause = nil // already logged with its reason
+		e.Cause = nil // already logged with its reason
 	default:
 		e.Status, e.Code, e.Message = http.StatusServiceUnavailable, "upstream_unavailable",
 			"WeChat refused the call"

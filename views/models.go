@@ -341,6 +341,7 @@ type PlaygroundView struct {
 // ErrorView is an error page.
 type ErrorView struct {
 	Status  int
+	Code    string // the public error code (httperr), as the API would name it
 	Message string // display text; empty means the status's standard text
 	BackURL string // empty means the overview
 }

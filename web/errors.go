@@ -8,8 +8,8 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"miniauth/api"
 	"miniauth/db"
+	"miniauth/httperr"
 	"miniauth/views"
 )
 
@@ -53,23 +53,23 @@ func isConsolePath(p string) bool {
 }
 
 // ErrorHandler renders errors under /admin and /static as console error pages, in the
-// operator's language, and leaves every other path to the JSON error shape. It is the
-// fallback of the API's error handler.
+// operator's language, and answers every other path with httperr.Write (the JSON shape).
+// Status and code come from httperr's table; a pageError only adds the page's message.
 func ErrorHandler(log *slog.Logger) fiber.ErrorHandler {
 	return func(c *fiber.Ctx, err error) error {
 		if !isConsolePath(c.Path()) {
-			return api.WriteError(c, log, err)
+			return httperr.Write(c, log, err)
 		}
 		// Console answers hold personal data; error pages are no exception.
 		c.Set(fiber.HeaderCacheControl, "no-store")
-		status, key, detail := fiber.StatusInternalServerError, "", ""
+		var status int
+		var code, key, detail string
 		var pe *pageError
-		var fe *fiber.Error
-		switch {
-		case errors.As(err, &pe):
-			status, key, detail = pe.status, pe.key, pe.detail
-		case errors.As(err, &fe):
-			status = fe.Code
+		if errors.As(err, &pe) {
+			status, code, key, detail = pe.status, httperr.CodeFor(pe.status), pe.key, pe.detail
+		} else {
+			e := httperr.From(err)
+			status, code = e.Status, e.Code
 		}
 		if status >= 500 && log != nil {
 			log.Error("console request failed", "method", c.Method(), "path", c.Path(), "status", status, "err", err)
@@ -88,6 +88,6 @@ func ErrorHandler(log *slog.Logger) fiber.ErrorHandler {
 		if detail != "" {
 			msg += " (" + detail + ")"
 		}
-		return render(c, status, views.ErrorPage(p, views.ErrorView{Status: status, Message: msg}))
+		return render(c, status, views.ErrorPage(p, views.ErrorView{Status: status, Code: code, Message: msg}))
 	}
 }

@@ -7,7 +7,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"miniauth/api"
+	"miniauth/caller"
 )
 
 // textInput refuses, with a 400 page naming the field, a console request whose query
@@ -45,4 +45,4 @@ func textInput(c *fiber.Ctx) error {
 func isText(b []byte) bool { return utf8.Valid(b) && bytes.IndexByte(b, 0) < 0 }
 
 // userAgent is the request's User-Agent in the form a session row keeps.
-func userAgent(c *fiber.Ctx) string { return api.CleanUserAgent(c.Get(fiber.HeaderUserAgent)) }
+func userAgent(c *fiber.Ctx) string { return caller.CleanUserAgent(c.Get(fiber.HeaderUserAgent)) }

@@ -168,9 +168,10 @@ func (h *Handler) simCode(ctx context.Context, simUser string) (string, error) {
 	return code, nil
 }
 
-// simUserOf reads and checks the simulated person's name.
+// simUserOf reads and checks the simulated person's name. The playground keeps it beyond
+// the request, so it is copied out of Fiber's buffer, which the next request reuses.
 func simUserOf(c *fiber.Ctx) (string, error) {
-	u := strings.TrimSpace(c.FormValue("sim_user"))
+	u := strings.Clone(strings.TrimSpace(c.FormValue("sim_user")))
 	if u == "" || len(u) > 64 {
 		return "", &pageError{status: fiber.StatusUnprocessableEntity}
 	}

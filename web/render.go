@@ -6,7 +6,8 @@ import (
 	"github.com/a-h/templ"
 	"github.com/gofiber/fiber/v2"
 
-	"miniauth/api"
+	"miniauth/caller"
+	"miniauth/privacy"
 	"miniauth/views"
 )
 
@@ -69,7 +70,7 @@ func pathID(c *fiber.Ctx, name string) (int64, error) {
 }
 
 // clientIP is the operator's address as the audit log records it.
-func (h *Handler) clientIP(c *fiber.Ctx) string { return api.ClientIP(c, h.cfg.TrustedProxies) }
+func (h *Handler) clientIP(c *fiber.Ctx) string { return caller.IP(c, h.cfg.TrustedProxies) }
 
 // maskPhone masks a phone number for display.
-func maskPhone(p string) string { return api.MaskPhone(p) }
+func maskPhone(p string) string { return privacy.MaskPhone(p) }

@@ -21,6 +21,7 @@ import (
 	"miniauth/api"
 	"miniauth/api/wechat"
 	"miniauth/api/wechat/wxsim"
+	"miniauth/caller"
 	"miniauth/db"
 	"miniauth/password"
 	"miniauth/web"
@@ -241,7 +242,7 @@ func accessLog(log *slog.Logger, trusted []netip.Prefix) fiber.Handler {
 			status = api.AsError(err).Status
 		}
 		log.Debug("request", "method", c.Method(), "path", c.Path(), "query", redactQuery(string(c.Request().URI().QueryString())),
-			"status", status, "ms", time.Since(start).Milliseconds(), "ip", api.ClientIP(c, trusted))
+			"status", status, "ms", time.Since(start).Milliseconds(), "ip", caller.IP(c, trusted))
 		return err
 	}
 }

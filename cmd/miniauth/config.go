@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"miniauth/api"
+	"miniauth/caller"
 )
 
 // Config is every setting of miniauth. Each has an environment variable and a flag; the
@@ -148,7 +148,7 @@ func parseConfig(name string, args []string, getenv func(string) string, out io.
 		errs = append(errs, errors.New("MINIAUTH_ACCESS_TTL must not exceed MINIAUTH_SESSION_MAX"))
 	}
 	var err error
-	if c.TrustedProxies, err = api.ParseCIDRs(get("MINIAUTH_TRUSTED_PROXIES")); err != nil {
+	if c.TrustedProxies, err = caller.ParseCIDRs(get("MINIAUTH_TRUSTED_PROXIES")); err != nil {
 		errs = append(errs, fmt.Errorf("MINIAUTH_TRUSTED_PROXIES: %v", err))
 	}
 	if c.LoginRatePerIP, err = strconv.Atoi(get("MINIAUTH_LOGIN_RATE_PER_IP")); err != nil || c.LoginRatePerIP < 0 {

@@ -1,4 +1,4 @@
-package api
+package caller
 
 import (
 	"strings"
@@ -22,4 +22,16 @@ func CleanUserAgent(ua string) string {
 		return r
 	}, ua)
 	return truncate(strings.TrimSpace(ua), MaxUserAgent)
+}
+
+// truncate cuts s to at most n bytes on a rune boundary.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	// cut on a rune boundary
+	for n > 0 && s[n]&0xC0 == 0x80 {
+		n--
+	}
+	return s[:n]
 }

@@ -1,4 +1,6 @@
-package api
+// Package caller tells who made a request, in the form miniauth records it: the client's
+// address (behind trusted proxies) and a cleaned User-Agent. The API and the console share it.
+package caller
 
 import (
 	"net"
@@ -8,10 +10,10 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
-// ClientIP returns the address a request came from: the TCP peer, or the `X-Real-IP` it
+// IP returns the address a request came from: the TCP peer, or the `X-Real-IP` it
 // sent when the peer is one of the trusted proxies (which overwrite that header). The
 // leftmost X-Forwarded-For entry is never used: the client writes it.
-func ClientIP(c *fiber.Ctx, trusted []netip.Prefix) string {
+func IP(c *fiber.Ctx, trusted []netip.Prefix) string {
 	peer := peerAddr(c)
 	if len(trusted) == 0 || !peer.IsValid() {
 		return peer.String()

@@ -1,4 +1,4 @@
-package api
+package caller
 
 import (
 	"net"
@@ -8,7 +8,7 @@ import (
 	"github.com/valyala/fasthttp"
 )
 
-func TestClientIP(t *testing.T) {
+func TestIP(t *testing.T) {
 	trusted, err := ParseCIDRs("10.0.0.0/8, 192.168.1.7")
 	if err != nil {
 		t.Fatal(err)
@@ -35,7 +35,7 @@ func TestClientIP(t *testing.T) {
 			fctx.Request.Header.Set("X-Forwarded-For", tc.xff)
 		}
 		c := app.AcquireCtx(&fctx)
-		if got := ClientIP(c, trusted); got != tc.want {
+		if got := IP(c, trusted); got != tc.want {
 			t.Errorf("peer %s real %q xff %q: got %s, want %s", tc.peer, tc.realIP, tc.xff, got, tc.want)
 		}
 		app.ReleaseCtx(c)
