@@ -66,7 +66,9 @@ func newEnv(t *testing.T, store *db.Store, mutate ...func(*Config)) *env {
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	e.h = New(store, wx, cfg, log, nil)
-	e.app = fiber.New(fiber.Config{ErrorHandler: ErrorHandler(log, nil), BodyLimit: MaxAvatarBytes + 256<<10})
+	// Built as the server builds its listeners; only the console's error pages are
+	// missing (api cannot import web), and no /api path reaches them.
+	e.app = NewApp(log, nil)
 	e.h.Register(e.app)
 	e.h.RegisterInternal(e.app)
 	return e

@@ -46,41 +46,69 @@ func (h *Handler) login(c *fiber.Ctx) error {
 	if err := validCode(req.Code); err != nil {
 		return err
 	}
-	resp, err := h.codeLogin(c, strings.TrimSpace(req.Code))
+	res, err := h.codeLogin(c, strings.TrimSpace(req.Code), false)
+	if err != nil {
+		return err
+	}
+	resp, err := h.sessionResponse(c, res.pair, res.User, res.Session)
 	if err != nil {
 		return err
 	}
 	return c.JSON(resp)
 }
 
-// codeLogin is the shared core of login and checkBind: code2Session, upsert the user, open
-// a session (carrying the bound account, if any).
-func (h *Handler) codeLogin(c *fiber.Ctx, code string) (loginResponse, error) {
+// codeLoginResult is the outcome of a code exchange: the user and, when a session
+// started, its tokens; for checkBind's unbound user, the raw bind ticket instead.
+type codeLoginResult struct {
+	db.CheckBindResult           // User; AccountID (0: not bound); Session (ID 0: none)
+	pair               tokenPair // the new session's tokens
+	ticket             string    // checkBind, not bound: the bind ticket only the client gets
+}
+
+// codeLogin is the one code-login path, /api/login's and checkBind's: WeChat's
+// code2Session (concurrent calls with one code share one exchange, see
+// wechat.Client.Code2Session), the errcode mapping (wechatError), the user upsert with the
+// disabled-user and disabled-account checks and the new session (db.Store.Login, or
+// db.Store.CheckBind when withTicket: a bound user gets a session, the others a bind
+// ticket; both run the store's one codeLogin), and the miniauth_logins_total count of
+// every outcome.
+func (h *Handler) codeLogin(c *fiber.Ctx, code string, withTicket bool) (codeLoginResult, error) {
 	ctx := c.UserContext()
 	ws, err := h.wx.Code2Session(ctx, code)
 	if err != nil {
 		h.metrics.logins.WithLabelValues("wechat_error").Inc()
-		return loginResponse{}, h.wechatError(ctx, err)
+		return codeLoginResult{}, h.wechatError(ctx, err)
 	}
 	now := h.now()
 	iss := h.issue(c, now, now.Add(h.cfg.SessionMax))
-	u, s, err := h.store.Login(ctx, db.LoginInput{
-		AppID: h.wx.AppID(), OpenID: ws.OpenID, UnionID: ws.UnionID, SessionKey: ws.SessionKey,
-		Session: iss.NewSession,
-	})
-	if errors.Is(err, db.ErrUserDisabled) {
-		h.metrics.logins.WithLabelValues("disabled").Inc()
-		return loginResponse{}, newError(http.StatusForbidden, "forbidden", "this user has been disabled by an operator")
+	in := db.LoginInput{AppID: h.wx.AppID(), OpenID: ws.OpenID, UnionID: ws.UnionID,
+		SessionKey: ws.SessionKey, Session: iss.NewSession}
+	var out codeLoginResult
+	if withTicket {
+		var ticketHash []byte
+		out.ticket, ticketHash = newToken()
+		out.CheckBindResult, err = h.store.CheckBind(ctx, db.CheckBindInput{LoginInput: in, TicketHash: ticketHash})
+	} else {
+		out.User, out.Session, err = h.store.Login(ctx, in)
+		out.AccountID = out.Session.AccountID
 	}
-	if errors.Is(err, db.ErrAccountDisabled) {
+	switch {
+	case errors.Is(err, db.ErrUserDisabled):
 		h.metrics.logins.WithLabelValues("disabled").Inc()
-		return loginResponse{}, accountDisabled()
-	}
-	if err != nil {
-		return loginResponse{}, storeUnavailable(err)
+		return codeLoginResult{}, newError(http.StatusForbidden, "forbidden", "this user has been disabled by an operator")
+	case errors.Is(err, db.ErrAccountDisabled):
+		h.metrics.logins.WithLabelValues("disabled").Inc()
+		return codeLoginResult{}, accountDisabled()
+	case err != nil:
+		h.metrics.logins.WithLabelValues("store_error").Inc()
+		return codeLoginResult{}, storeUnavailable(err)
+	case out.Session.ID == 0:
+		h.metrics.logins.WithLabelValues("not_bound").Inc()
+		return out, nil
 	}
 	h.metrics.logins.WithLabelValues("ok").Inc()
-	return h.sessionResponse(c, iss.pair, u, s)
+	out.ticket, out.pair = "", iss.pair
+	return out, nil
 }
 
 // sessionResponse builds the login-shaped answer for a session and its user.

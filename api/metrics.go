@@ -34,7 +34,7 @@ func NewMetrics(reg *prometheus.Registry) *Metrics {
 		}, []string{"route", "status"}),
 		logins: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "miniauth_logins_total",
-			Help: "Code logins by outcome.",
+			Help: "Code exchanges (login and checkBind) by outcome: ok (a session started), not_bound (checkBind handed out a bind ticket), disabled, wechat_error, store_error.",
 		}, []string{"outcome"}),
 	}
 	reg.MustRegister(m.requests, m.logins)

@@ -1,8 +1,6 @@
 package api
 
 import (
-	"errors"
-	"net/http"
 	"strings"
 	"time"
 
@@ -78,37 +76,19 @@ func (h *Handler) checkBind(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.UserContext()
-	ws, err := h.wx.Code2Session(ctx, code)
+	res, err := h.codeLogin(c, code, true)
 	if err != nil {
-		return h.wechatError(ctx, err)
-	}
-	now := h.now()
-	iss := h.issue(c, now, now.Add(h.cfg.SessionMax))
-	ticket, ticketHash := newToken()
-	res, err := h.store.CheckBind(ctx, db.CheckBindInput{
-		LoginInput: db.LoginInput{AppID: h.wx.AppID(), OpenID: ws.OpenID, UnionID: ws.UnionID,
-			SessionKey: ws.SessionKey, Session: iss.NewSession},
-		TicketHash: ticketHash,
-	})
-	if errors.Is(err, db.ErrUserDisabled) {
-		return newError(http.StatusForbidden, "forbidden", "this user has been disabled by an operator")
-	}
-	if errors.Is(err, db.ErrAccountDisabled) {
-		return accountDisabled()
-	}
-	if err != nil {
-		return storeUnavailable(err)
+		return err
 	}
 	if res.AccountID == 0 {
 		return c.JSON(notBoundResponse{Code: bindCodeNotBound,
 			Msg:        "not bound: sign in with the platform account's username and password to bind it",
-			BindTicket: ticket, ExpiresIn: int64(db.TicketTTL / time.Second)})
+			BindTicket: res.ticket, ExpiresIn: int64(db.TicketTTL / time.Second)})
 	}
-	acc, err := h.store.AccountByID(ctx, res.AccountID)
+	acc, err := h.store.AccountByID(c.UserContext(), res.AccountID)
 	if err != nil {
 		return storeUnavailable(err)
 	}
-	return c.JSON(boundResponse{Code: bindCodeOK, Msg: "bound: logged in", tokenPair: iss.pair,
+	return c.JSON(boundResponse{Code: bindCodeOK, Msg: "bound: logged in", tokenPair: res.pair,
 		UserInfo: newUserInfo(acc, h.shown(c, res.User))})
 }

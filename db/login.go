@@ -32,37 +32,56 @@ func statDay(t time.Time) string { return t.UTC().Format(time.DateOnly) }
 // the day's counters are bumped. A disabled user gets ErrUserDisabled, a user bound to a
 // disabled account ErrAccountDisabled, and nothing is written.
 func (s *Store) Login(ctx context.Context, in LoginInput) (WxUser, Session, error) {
+	res, err := s.codeLogin(ctx, "login", in, nil)
+	return res.User, res.Session, err
+}
+
+// codeLogin is the store side of every code exchange, Login's and CheckBind's, in one
+// write transaction at one time (in.Session.Now, else the store clock): the user is
+// upserted (upsertWxUser: the disabled-user and disabled-account checks), then a session
+// starts — always when ticketHash is nil (Login), only for a bound user otherwise — and is
+// counted as a login; an unbound user of CheckBind gets the bind ticket ticketHash instead.
+func (s *Store) codeLogin(ctx context.Context, op string, in LoginInput, ticketHash []byte) (CheckBindResult, error) {
 	now := in.Session.Now
 	if now.IsZero() {
 		now = s.now()
 	}
 	sealed, err := s.sealKey(in.SessionKey)
 	if err != nil {
-		return WxUser{}, Session{}, wrap("login", err)
+		return CheckBindResult{}, wrap(op, err)
 	}
-	var u WxUser
-	var sess Session
-	err = s.tx(ctx, "login", func(tx *sqlx.Tx) error {
-		var bound int64
-		var newUser bool
-		var err error
-		u, bound, newUser, err = s.upsertWxUser(ctx, tx, in, sealed, now)
+	var res CheckBindResult
+	err = s.tx(ctx, op, func(tx *sqlx.Tx) error {
+		u, bound, newUser, err := s.upsertWxUser(ctx, tx, in, sealed, now)
 		if err != nil {
 			return err
 		}
-		ns := in.Session
-		if ns.AccountID == 0 {
-			ns.AccountID = bound
+		res = CheckBindResult{User: u, AccountID: bound}
+		if ticketHash == nil || bound != 0 {
+			ns := in.Session
+			if ns.AccountID == 0 || ticketHash != nil {
+				ns.AccountID = bound
+			}
+			if res.Session, err = s.insertSession(ctx, tx, u.ID, in.AppID, ns, now); err != nil {
+				return err
+			}
+			res.AccountID = ns.AccountID
+			return s.bumpStats(ctx, tx, now, 1, 0, b2i(newUser))
 		}
-		if sess, err = s.insertSession(ctx, tx, u.ID, in.AppID, ns, now); err != nil {
+		res.TicketExpiresAt = time.UnixMilli(now.Add(TicketTTL).UnixMilli())
+		if _, err := s.exec(ctx, tx, `INSERT INTO bind_tickets (hash, wx_user_id, appid, created_at, expires_at)
+			VALUES (?, ?, ?, ?, ?)`, ticketHash, u.ID, in.AppID, now.UnixMilli(), res.TicketExpiresAt.UnixMilli()); err != nil {
 			return err
 		}
-		return s.bumpStats(ctx, tx, now, 1, 0, b2i(newUser))
+		if newUser {
+			return s.bumpStats(ctx, tx, now, 0, 0, 1)
+		}
+		return nil
 	})
 	if err != nil {
-		return WxUser{}, Session{}, err
+		return CheckBindResult{}, err
 	}
-	return u, sess, nil
+	return res, nil
 }
 
 // upsertWxUser creates or updates the WeChat user of a code exchange inside tx (see

@@ -2,9 +2,8 @@ package db
 
 import (
 	"context"
+	"errors"
 	"time"
-
-	"github.com/jmoiron/sqlx"
 )
 
 // TicketTTL is how long a bind ticket lives.
@@ -34,43 +33,10 @@ type CheckBindResult struct {
 // an unbound one gets a bind ticket of TicketTTL (only its hash is stored, never the
 // openid in its place) and no session. A disabled user is ErrUserDisabled.
 func (s *Store) CheckBind(ctx context.Context, in CheckBindInput) (CheckBindResult, error) {
-	now := in.Session.Now
-	if now.IsZero() {
-		now = s.now()
+	if len(in.TicketHash) == 0 {
+		return CheckBindResult{}, errors.New("check bind: no ticket hash")
 	}
-	sealed, err := s.sealKey(in.SessionKey)
-	if err != nil {
-		return CheckBindResult{}, wrap("check bind", err)
-	}
-	var res CheckBindResult
-	err = s.tx(ctx, "check bind", func(tx *sqlx.Tx) error {
-		u, bound, newUser, err := s.upsertWxUser(ctx, tx, in.LoginInput, sealed, now)
-		if err != nil {
-			return err
-		}
-		res = CheckBindResult{User: u, AccountID: bound}
-		if bound != 0 {
-			ns := in.Session
-			ns.AccountID = bound
-			if res.Session, err = s.insertSession(ctx, tx, u.ID, in.AppID, ns, now); err != nil {
-				return err
-			}
-			return s.bumpStats(ctx, tx, now, 1, 0, b2i(newUser))
-		}
-		res.TicketExpiresAt = time.UnixMilli(now.Add(TicketTTL).UnixMilli())
-		if _, err := s.exec(ctx, tx, `INSERT INTO bind_tickets (hash, wx_user_id, appid, created_at, expires_at)
-			VALUES (?, ?, ?, ?, ?)`, in.TicketHash, u.ID, in.AppID, now.UnixMilli(), res.TicketExpiresAt.UnixMilli()); err != nil {
-			return err
-		}
-		if newUser {
-			return s.bumpStats(ctx, tx, now, 0, 0, 1)
-		}
-		return nil
-	})
-	if err != nil {
-		return CheckBindResult{}, err
-	}
-	return res, nil
+	return s.codeLogin(ctx, "check bind", in.LoginInput, in.TicketHash)
 }
 
 // BindTicket is a live bind ticket: which WeChat user it lets bind.

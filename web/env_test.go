@@ -40,7 +40,7 @@ type env struct {
 func newEnv(t *testing.T, store *db.Store) *env {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	app := fiber.New(fiber.Config{ErrorHandler: api.ErrorHandler(log, web.ErrorHandler(log))})
+	app := api.NewApp(log, web.ErrorHandler(log)) // as the server builds its listeners
 	web.New(store, dbtest.Keys(t), web.Config{Hasher: fastHasher, Simulator: true}, log).Register(app)
 	e := &env{t: t, store: store, app: app}
 	e.operator("admin", db.RoleAdmin)

@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
-	"github.com/gofiber/fiber/v2"
 
 	"miniauth/api"
 	"miniauth/api/wechat"
@@ -38,7 +37,7 @@ func newLiveEnv(t *testing.T, store *db.Store) *env {
 		t.Fatal(err)
 	}
 	self := "http://" + ln.Addr().String()
-	app := fiber.New(fiber.Config{ErrorHandler: api.ErrorHandler(log, web.ErrorHandler(log)), DisableStartupMessage: true})
+	app := api.NewApp(log, web.ErrorHandler(log)) // as the server builds its listeners
 	const secret = "test-app-secret"
 	sim := wxsim.New(wxsim.Options{Apps: []wxsim.App{{AppID: testAppID, Secret: secret}}})
 	sim.Register(app.Group("/wxsim"))

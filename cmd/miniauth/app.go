@@ -16,7 +16,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/pprof"
-	"github.com/gofiber/fiber/v2/middleware/recover"
 
 	"miniauth/api"
 	"miniauth/api/wechat"
@@ -47,34 +46,14 @@ type server struct {
 	hasher   *password.Hasher // every password check of the process, under one cap
 }
 
-// newFiber builds a Fiber app with the settings every listener shares.
-func newFiber(log *slog.Logger) *fiber.App {
-	app := fiber.New(fiber.Config{
-		AppName:               "miniauth",
-		ErrorHandler:          api.ErrorHandler(log, web.ErrorHandler(log)),
-		BodyLimit:             api.MaxAvatarBytes + 256<<10, // multipart overhead; JSON routes check 16 KB themselves
-		ReadTimeout:           15 * time.Second,
-		WriteTimeout:          15 * time.Second,
-		IdleTimeout:           120 * time.Second,
-		ReadBufferSize:        8 << 10,
-		DisableStartupMessage: true,
-	})
-	app.Use(recover.New())
-	// Before anything reads a body: no compressed bodies, which Fiber would inflate in full.
-	app.Use(api.RefuseEncodedBodies)
-	return app
-}
-
 // buildServer wires a server whose public listener is ln.
 func buildServer(cfg Config, log *slog.Logger, store *db.Store, ln net.Listener) (*server, error) {
-	s := &server{cfg: cfg, log: log, store: store, public: newFiber(log), internal: newFiber(log)}
+	// Both listeners, like every test, are built by api.NewApp.
+	s := &server{cfg: cfg, log: log, store: store,
+		public: api.NewApp(log, web.ErrorHandler(log)), internal: api.NewApp(log, web.ErrorHandler(log))}
 	if log.Enabled(context.Background(), slog.LevelDebug) {
 		s.public.Use(accessLog(log, cfg.TrustedProxies))
 	}
-	s.public.Use(func(c *fiber.Ctx) error {
-		c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
-		return c.Next()
-	})
 
 	var wx *wechat.Client
 	if cfg.Simulated() {
