@@ -35,7 +35,7 @@ type bindWho struct {
 }
 
 // bindSubject resolves the Bearer session to the WeChat user binding, or takes the ticket's
-// hash; the ticket itself is read with the throttling state and the account (Store.BindCheck).
+// hash; the ticket itself is read with the throttling state and the account (Store.ReserveBind).
 func (h *Handler) bindSubject(c *fiber.Ctx, ticket string) (bindWho, error) {
 	if ticket == "" {
 		if bearerToken(c) == "" {
@@ -97,8 +97,10 @@ func (h *Handler) bind(c *fiber.Ctx) error {
 		return err
 	}
 	ip := h.clientIP(c)
-	// One read for the ticket, the throttling state and the account; answered in order.
-	chk, err := h.store.BindCheck(ctx, db.BindCheckInput{TicketHash: who.ticketHash, WxUserID: who.wxUserID,
+	// One write reserves the try before any hash: the ticket and the throttling are
+	// checked and, if they allow it, the try is counted as a failure, atomically. A try
+	// past a limit is refused here, whatever its password; answered in order.
+	chk, err := h.store.ReserveBind(ctx, db.BindCheckInput{TicketHash: who.ticketHash, WxUserID: who.wxUserID,
 		Username: username, IP: ip, Now: now})
 	if err != nil {
 		return storeUnavailable(err)
@@ -118,25 +120,28 @@ func (h *Handler) bind(c *fiber.Ctx) error {
 	acc := chk.Account                                                      // ID 0: unknown username
 	ok, rehash, err := h.hasher.Verify(ctx, acc.PasswordHash, req.Password) // "" checks a dummy
 	if err != nil {
+		h.releaseAttempt(ctx, chk.AttemptID, who.ticketHash) // no verdict
 		return hasherError(ctx, err)
 	}
 	actor := db.AuditActor{Type: "user", ID: strconv.FormatInt(who.wxUserID, 10), IP: ip}
 	if !ok {
 		if _, err := h.store.RecordBindFailure(ctx, db.BindFailure{ThrottleKey: key, AccountID: acc.ID,
-			TicketHash: who.ticketHash, Actor: actor, Now: now}); err != nil {
+			AttemptID: chk.AttemptID, TicketHash: who.ticketHash, Actor: actor, Now: now}); err != nil {
 			return storeUnavailable(err)
 		}
 		return newError(http.StatusUnauthorized, "invalid_credentials", "wrong username or password")
 	}
 	if acc.Disabled {
+		h.releaseAttempt(ctx, chk.AttemptID, who.ticketHash)
 		return accountDisabled()
 	}
 
 	iss := h.issue(c, now, now.Add(h.cfg.SessionMax))
 	res, err := h.store.Bind(ctx, db.BindInput{TicketHash: who.ticketHash, SessionID: who.sessionID,
-		WxUserID: who.wxUserID, AppID: who.appID, AccountID: acc.ID, Username: username,
+		WxUserID: who.wxUserID, AppID: who.appID, AccountID: acc.ID, Username: username, AttemptID: chk.AttemptID,
 		Session: iss.NewSession, Actor: actor})
 	if err != nil {
+		h.releaseAttempt(ctx, chk.AttemptID, who.ticketHash)
 		return bindStoreError(err)
 	}
 	if rehash {
@@ -144,6 +149,15 @@ func (h *Handler) bind(c *fiber.Ctx) error {
 	}
 	return c.JSON(boundResponse{Code: bindCodeOK, Msg: "bound", tokenPair: iss.pair,
 		UserInfo: newUserInfo(res.Account, h.shown(c, res.User))})
+}
+
+// releaseAttempt gives back a reserved try that is not a wrong password: the hasher gave no
+// verdict, or the right password met another refusal (disabled account, conflict). The
+// request may be gone already; a failed release only leaves the try counted.
+func (h *Handler) releaseAttempt(ctx context.Context, attemptID int64, ticketHash []byte) {
+	if err := h.store.ReleaseBindAttempt(context.WithoutCancel(ctx), attemptID, ticketHash); err != nil && h.log != nil {
+		h.log.Warn("release of a reserved bind attempt failed; it counts as a failure", "err", err)
+	}
 }
 
 func accountDisabled() *Error {

@@ -236,7 +236,7 @@ func TestConcurrentBindsOfOneAccount(t *testing.T) {
 	forEachURL(t, func(t *testing.T, u string) {
 		store := dbtest.OpenURL(t, u)
 		raw := rawDB(t, u)
-		e := newEnv(t, store)
+		e := newEnv(t, store, trustAll) // each user binds from its own address
 		acc := e.account("shared", "Shared", "pw-shared")
 		const n = 50
 		tickets := make([]string, n)
@@ -249,7 +249,7 @@ func TestConcurrentBindsOfOneAccount(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				res[i] = e.bind(tickets[i], "", "shared", "pw-shared")
+				res[i] = e.bindFrom(fmt.Sprintf("192.0.2.%d", i+1), tickets[i], "shared", "pw-shared")
 			}()
 		}
 		wg.Wait()

@@ -58,7 +58,9 @@ func (st throttleState) wait(now time.Time) time.Duration {
 	return w
 }
 
-func (s *Store) throttleState(ctx context.Context, r runner, k ThrottleKey, now time.Time) (throttleState, error) {
+// throttleState reads the state of key k at now; upTo > 0 counts only the attempts up to
+// that one (attempt ids grow in the order the per-username reservations ran).
+func (s *Store) throttleState(ctx context.Context, r runner, k ThrottleKey, now time.Time, upTo int64) (throttleState, error) {
 	var st throttleState
 	var ipLast, wxLast, hour0 sql.NullInt64
 	hourAgo := now.Add(-backstopWindow).UnixMilli()
@@ -66,8 +68,8 @@ func (s *Store) throttleState(ctx context.Context, r runner, k ThrottleKey, now 
 		COUNT(CASE WHEN ip = ? THEN 1 END), MAX(CASE WHEN ip = ? THEN at END),
 		COUNT(CASE WHEN wx_user_id = ? THEN 1 END), MAX(CASE WHEN wx_user_id = ? THEN at END),
 		COUNT(CASE WHEN at > ? THEN 1 END), MIN(CASE WHEN at > ? THEN at END)
-		FROM login_attempts WHERE username = ? AND at > ?`,
-		k.IP, k.IP, k.WxUserID, k.WxUserID, hourAgo, hourAgo, k.Username, now.Add(-attemptKeep).UnixMilli()).
+		FROM login_attempts WHERE username = ? AND at > ? AND (CAST(? AS BIGINT) = 0 OR id <= ?)`,
+		k.IP, k.IP, k.WxUserID, k.WxUserID, hourAgo, hourAgo, k.Username, now.Add(-attemptKeep).UnixMilli(), upTo, upTo).
 		Scan(&st.ipN, &ipLast, &st.wxN, &wxLast, &st.hourN, &hour0)
 	st.ipLast, st.wxLast, st.hour0 = time.UnixMilli(ipLast.Int64), time.UnixMilli(wxLast.Int64), time.UnixMilli(hour0.Int64)
 	return st, err
@@ -76,7 +78,7 @@ func (s *Store) throttleState(ctx context.Context, r runner, k ThrottleKey, now 
 // BindThrottle returns how long the key must wait before its next password try at now;
 // 0 means it may try. Callers answer 429 with Retry-After instead of sleeping.
 func (s *Store) BindThrottle(ctx context.Context, k ThrottleKey, now time.Time) (time.Duration, error) {
-	st, err := s.throttleState(ctx, s.r, k, now)
+	st, err := s.throttleState(ctx, s.r, k, now, 0)
 	if err != nil {
 		return 0, wrap("bind throttle", err)
 	}
@@ -86,16 +88,20 @@ func (s *Store) BindThrottle(ctx context.Context, k ThrottleKey, now time.Time) 
 // BindFailure is a wrong password or unknown username on bind.
 type BindFailure struct {
 	ThrottleKey
-	AccountID  int64  // 0: unknown username
-	TicketHash []byte // the ticket used, if any: its failures grow
+	AccountID int64 // 0: unknown username
+	// AttemptID is the try ReserveBind recorded (and counted on its ticket); 0 records a
+	// new failure here, with one more failure on TicketHash.
+	AttemptID  int64
+	TicketHash []byte // the ticket used, if any
 	Actor      AuditActor
 	Now        time.Time
 }
 
-// RecordBindFailure counts a failed password check in one transaction: a login_attempts
-// row, one more failure on the ticket, a "bind.fail" audit event, and an "account.lockout"
-// event when this failure starts a wait for one of the keys or reaches the hourly
-// backstop. It returns how long the key must now wait (0: none yet).
+// RecordBindFailure settles a failed password check in one transaction: the login_attempts
+// row (reserved by ReserveBind, or inserted now with one more failure on the ticket), a
+// "bind.fail" audit event, and an "account.lockout" event when this failure starts a wait
+// for one of the keys or reaches the hourly backstop, counting the failures up to this one.
+// It returns how long the key must now wait (0: none yet).
 func (s *Store) RecordBindFailure(ctx context.Context, f BindFailure) (time.Duration, error) {
 	now := f.Now
 	if now.IsZero() {
@@ -107,13 +113,16 @@ func (s *Store) RecordBindFailure(ctx context.Context, f BindFailure) (time.Dura
 		if f.WxUserID != 0 {
 			wx = f.WxUserID
 		}
-		if _, err := s.exec(ctx, tx, `INSERT INTO login_attempts (at, username, ip, wx_user_id) VALUES (?, ?, ?, ?)`,
-			now.UnixMilli(), f.Username, f.IP, wx); err != nil {
-			return err
-		}
-		if f.TicketHash != nil {
-			if _, err := s.exec(ctx, tx, `UPDATE bind_tickets SET failures = failures + 1 WHERE hash = ?`, f.TicketHash); err != nil {
+		id := f.AttemptID
+		if id == 0 {
+			if err := s.row(ctx, tx, `INSERT INTO login_attempts (at, username, ip, wx_user_id) VALUES (?, ?, ?, ?) RETURNING id`,
+				now.UnixMilli(), f.Username, f.IP, wx).Scan(&id); err != nil {
 				return err
+			}
+			if f.TicketHash != nil {
+				if _, err := s.exec(ctx, tx, `UPDATE bind_tickets SET failures = failures + 1 WHERE hash = ?`, f.TicketHash); err != nil {
+					return err
+				}
 			}
 		}
 		target := "username:" + f.Username
@@ -125,7 +134,7 @@ func (s *Store) RecordBindFailure(ctx context.Context, f BindFailure) (time.Dura
 			fmt.Sprintf("%s; wx_user %d", reason, f.WxUserID))); err != nil {
 			return err
 		}
-		st, err := s.throttleState(ctx, tx, f.ThrottleKey, now)
+		st, err := s.throttleState(ctx, tx, f.ThrottleKey, now, id)
 		if err != nil {
 			return err
 		}

@@ -53,6 +53,7 @@ type BindInput struct {
 	AppID      string
 	AccountID  int64
 	Username   string     // normalized; its failed attempts from this IP and user are forgotten
+	AttemptID  int64      // the try ReserveBind counted (on the ticket too); 0: none
 	Session    NewSession // the new session, carrying the account
 	Actor      AuditActor
 }
@@ -70,7 +71,8 @@ type BindResult struct {
 // "bind" audit event written and the day's binds counted. Nothing is written unless all
 // of it is. Errors: ErrTicketInvalid (or ErrNotFound for an ended Bearer session),
 // ErrAccountDisabled, ErrUserDisabled, ErrWxUserBound, ErrAccountBound. The unique keys
-// on bindings decide concurrent binds: one wins, the others get a conflict.
+// on bindings decide concurrent binds: one wins, the others get a conflict. When the try was
+// reserved (AttemptID), the ticket's failures already count it.
 func (s *Store) Bind(ctx context.Context, in BindInput) (BindResult, error) {
 	now := in.Session.Now
 	if now.IsZero() {
@@ -104,6 +106,15 @@ func (s *Store) Bind(ctx context.Context, in BindInput) (BindResult, error) {
 	return res, nil
 }
 
+// ticketLimit is the bound on the ticket's failures for this bind: one more when they
+// count this reserved try.
+func (in BindInput) ticketLimit() int {
+	if in.AttemptID != 0 {
+		return TicketMaxFailures + 1
+	}
+	return TicketMaxFailures
+}
+
 // bindAudit is the detail of a user's "bind" audit event, around the account's username.
 func bindAudit(in BindInput) (before, after string) {
 	proof := "ticket"
@@ -121,7 +132,7 @@ func (s *Store) bindSQLite(ctx context.Context, tx *sqlx.Tx, in BindInput, now t
 	if in.TicketHash != nil {
 		r, err := s.exec(ctx, tx, `UPDATE bind_tickets SET used_at = ?
 			WHERE hash = ? AND used_at IS NULL AND expires_at > ? AND failures < ? AND wx_user_id = ?`,
-			now.UnixMilli(), in.TicketHash, now.UnixMilli(), TicketMaxFailures, in.WxUserID)
+			now.UnixMilli(), in.TicketHash, now.UnixMilli(), in.ticketLimit(), in.WxUserID)
 		if err != nil {
 			return res, err
 		}
@@ -196,7 +207,7 @@ func (s *Store) bindPostgres(ctx context.Context, tx *sqlx.Tx, in BindInput, now
 			new_users = daily_stats.new_users + excluded.new_users)
 		SELECT (SELECT COUNT(*) FROM tk), (SELECT id FROM s), `+accountColumnsA+`, `+wxUserColumnsU+`
 		FROM (SELECT 1) one LEFT JOIN a ON TRUE LEFT JOIN u ON TRUE`,
-		nowMS, ticket, nowMS, TicketMaxFailures, in.WxUserID,
+		nowMS, ticket, nowMS, in.ticketLimit(), in.WxUserID,
 		in.AccountID,
 		in.WxUserID,
 		in.WxUserID, in.AppID, in.AccountID, nowMS, in.Actor.by(),

@@ -50,6 +50,8 @@ func (s *Store) Cleanup(ctx context.Context, now time.Time, auditRetention time.
 			WHERE expires_at <= ? LIMIT ?)`, []any{nowMS}},
 		{&r.Attempts, "login attempts", `DELETE FROM login_attempts WHERE id IN (SELECT id FROM login_attempts
 			WHERE at <= ? LIMIT ?)`, []any{now.Add(-attemptKeep).UnixMilli()}},
+		{&r.Attempts, "console sign-in attempts", `DELETE FROM operator_signin_attempts WHERE id IN (SELECT id
+			FROM operator_signin_attempts WHERE at <= ? LIMIT ?)`, []any{now.Add(-attemptKeep).UnixMilli()}},
 		{&r.OperatorSessions, "operator sessions", `DELETE FROM operator_sessions WHERE hash IN (SELECT hash
 			FROM operator_sessions WHERE expires_at <= ? LIMIT ?)`, []any{nowMS}},
 	}

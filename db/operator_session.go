@@ -3,6 +3,8 @@ package db
 import (
 	"context"
 	"time"
+
+	"github.com/jmoiron/sqlx"
 )
 
 // OperatorSession is the server-side record behind a console cookie, found by the SHA-256
@@ -14,15 +16,21 @@ type OperatorSession struct {
 	ExpiresAt  time.Time // the absolute end
 }
 
-// CreateOperatorSession records a sign-in: the session row, and the operator's last login.
-func (s *Store) CreateOperatorSession(ctx context.Context, hash []byte, operatorID int64, ip, userAgent string, now, expires time.Time) error {
-	_, err := s.exec(ctx, s.w, `INSERT INTO operator_sessions (hash, operator_id, ip, user_agent, created_at, last_seen_at, expires_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, hash, operatorID, ip, userAgent, now.UnixMilli(), now.UnixMilli(), expires.UnixMilli())
-	if err != nil {
-		return wrap("create operator session", err)
-	}
-	_, err = s.exec(ctx, s.w, `UPDATE operators SET last_login_at = ? WHERE id = ?`, now.UnixMilli(), operatorID)
-	return wrap("create operator session", err)
+// CreateOperatorSession records a sign-in in one transaction: the session row, the
+// operator's last login, and forgetting the failed sign-in tries of its username from ip
+// (the reserved try of this sign-in among them).
+func (s *Store) CreateOperatorSession(ctx context.Context, hash []byte, op Operator, ip, userAgent string, now, expires time.Time) error {
+	return s.tx(ctx, "create operator session", func(tx *sqlx.Tx) error {
+		if _, err := s.exec(ctx, tx, `INSERT INTO operator_sessions (hash, operator_id, ip, user_agent, created_at, last_seen_at, expires_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, hash, op.ID, ip, userAgent, now.UnixMilli(), now.UnixMilli(), expires.UnixMilli()); err != nil {
+			return err
+		}
+		if _, err := s.exec(ctx, tx, `UPDATE operators SET last_login_at = ? WHERE id = ?`, now.UnixMilli(), op.ID); err != nil {
+			return err
+		}
+		_, err := s.exec(ctx, tx, `DELETE FROM operator_signin_attempts WHERE username = ? AND ip = ?`, signInKey(op.Username), ip)
+		return err
+	})
 }
 
 // OperatorSessionByHash returns a live operator session with its operator: not past its

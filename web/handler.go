@@ -8,7 +8,7 @@
 //     token's SHA-256, decides. Idle end 12 h, absolute end 7 days.
 //   - Every POST carries the session's CSRF token (constant-time compare) and must come
 //     from the console's own origin (Origin, else Sec-Fetch-Site); otherwise 403.
-//   - Sign-in failures are throttled in memory per username+IP and per IP.
+//   - Sign-in failures are throttled in the database per username and per IP (db.ReserveOperatorSignIn).
 //   - Viewers read everything; every change route refuses them with 403.
 package web
 
@@ -49,14 +49,13 @@ type Config struct {
 
 // Handler serves the console from its dependencies.
 type Handler struct {
-	store    *db.Store
-	cfg      Config
-	log      *slog.Logger
-	cookies  *sessions.CookieStore
-	hasher   *password.Hasher
-	throttle *throttle
-	totals   *totalsCache
-	play     *playgrounds
+	store   *db.Store
+	cfg     Config
+	log     *slog.Logger
+	cookies *sessions.CookieStore
+	hasher  *password.Hasher
+	totals  *totalsCache
+	play    *playgrounds
 }
 
 // New builds the console handler. keys signs and encrypts the cookie (subkeys derived per
@@ -85,9 +84,8 @@ func New(store *db.Store, keys *db.Keyring, cfg Config, log *slog.Logger) *Handl
 	cs.MaxAge(int(SessionMax / time.Second))
 	return &Handler{
 		store: store, cfg: cfg, log: log, cookies: cs, hasher: cfg.Hasher,
-		throttle: newThrottle(cfg.Now),
-		totals:   &totalsCache{},
-		play:     newPlaygrounds(),
+		totals: &totalsCache{},
+		play:   newPlaygrounds(),
 	}
 }
 

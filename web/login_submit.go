@@ -1,19 +1,22 @@
 package web
 
 import (
+	"context"
 	"crypto/sha256"
 	"errors"
+	"math"
+	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
-	"miniauth/db"
 	"miniauth/password"
 	"miniauth/views"
 )
 
-// loginSubmit is POST /admin/login: check the password (throttled per username and
-// address), record a server-side operator session, and put only its token in the cookie.
+// loginSubmit is POST /admin/login: check the password (throttled in the database per
+// username and per address, the try reserved before the hash), record a server-side
+// operator session, and put only its token in the cookie.
 func (h *Handler) loginSubmit(c *fiber.Ctx) error {
 	username := strings.TrimSpace(c.FormValue("username"))
 	pw := c.FormValue("password")
@@ -23,31 +26,41 @@ func (h *Handler) loginSubmit(c *fiber.Ctx) error {
 		return render(c, status, views.LoginPage(h.page(c, views.NavNone),
 			views.LoginView{Username: username, Error: t(c, key), Next: next}))
 	}
-	if h.throttle.blocked(username, ip) {
-		return again(fiber.StatusTooManyRequests, "login.throttled")
-	}
-	op, err := h.store.OperatorByUsername(c.UserContext(), username)
-	if err != nil && !errors.Is(err, db.ErrNotFound) {
+	// One write reserves the try before any hash, shared by every instance: past the limits
+	// of this username or address the answer is 429 whatever the password.
+	ctx := c.UserContext()
+	res, err := h.store.ReserveOperatorSignIn(ctx, username, ip)
+	if err != nil {
 		return storeError(err)
 	}
+	if res.Wait > 0 {
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(max(1, int(math.Ceil(res.Wait.Seconds())))))
+		return again(fiber.StatusTooManyRequests, "login.throttled")
+	}
+	op := res.Operator
 	stored := op.PasswordHash
-	if err != nil || op.Disabled {
+	if op.ID == 0 || op.Disabled {
 		stored = "" // checks a dummy hash: unknown names cost the same time
 	}
-	ok, _, err := h.hasher.Verify(c.UserContext(), stored, pw)
-	if errors.Is(err, password.ErrBusy) {
+	ok, _, err := h.hasher.Verify(ctx, stored, pw)
+	if errors.Is(err, password.ErrBusy) || ctx.Err() != nil {
+		// No verdict: give the try back (the request may be gone already).
+		if rerr := h.store.ReleaseOperatorSignIn(context.WithoutCancel(ctx), res.AttemptID); rerr != nil {
+			h.log.Warn("console: release of an unchecked sign-in try failed; it counts as a failure", "err", rerr)
+		}
 		return again(fiber.StatusServiceUnavailable, "error.status.503")
 	}
-	if err != nil || !ok {
-		h.throttle.failed(username, ip)
+	if err != nil || !ok || op.ID == 0 || op.Disabled {
+		if err := h.store.OperatorSignInFailed(ctx, res.AttemptID, username, ip); err != nil {
+			return storeError(err)
+		}
 		return again(fiber.StatusUnauthorized, "login.invalid")
 	}
-	h.throttle.succeeded(username, ip)
 
 	token := randomToken()
 	hash := sha256.Sum256([]byte(token))
 	now := h.now()
-	if err := h.store.CreateOperatorSession(c.UserContext(), hash[:], op.ID, ip, userAgent(c), now, now.Add(SessionMax)); err != nil {
+	if err := h.store.CreateOperatorSession(ctx, hash[:], op, ip, userAgent(c), now, now.Add(SessionMax)); err != nil {
 		return storeError(err)
 	}
 	sessionOf(c).signIn(token)
