@@ -108,9 +108,12 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if err := CheckURL(url); err != nil {
+		return nil, err
+	}
 	s := &Store{keys: opts.Keys, log: opts.Logger, cache: newTokenCache(opts.CacheSize), shortScope: ShortSearchScope, clock: opts.Now}
 	var err error
-	if strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://") {
+	if IsPostgres(url) {
 		err = s.openPostgres(ctx, url)
 	} else {
 		err = s.openSQLite(ctx, url)
@@ -143,7 +146,7 @@ func (s *Store) openPostgres(ctx context.Context, raw string) error {
 	d.SetConnMaxIdleTime(5 * time.Minute)
 	if err := d.PingContext(ctx); err != nil {
 		d.Close()
-		return fmt.Errorf("db: open PostgreSQL %s: %w", u.Redacted(), err)
+		return postgresProblem(u, err)
 	}
 	s.w, s.r = d, d
 	return nil
