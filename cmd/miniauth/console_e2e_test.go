@@ -107,7 +107,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	env := map[string]string{"MINIAUTH_DATABASE_URL": dbURL}
 	var out syncBuffer
 	if err := run(context.Background(), []string{"operator", "create", "watcher", "--role", "viewer", "--password-stdin"},
-		func(k string) string { return env[k] }, strings.NewReader("viewer-password-1\n"), &out); err != nil {
+		func(k string) string { return env[k] }, strings.NewReader("viewer-password-1\n"), &out, &out); err != nil {
 		t.Fatalf("operator create: %v\n%s", err, out.String())
 	}
 
