@@ -77,7 +77,7 @@ func TestTakenPortCreatesNoOperator(t *testing.T) {
 	if strings.Contains(stderr, pw[1]) || strings.Contains(stderr, "created operator") {
 		t.Fatal("the password reached the logs")
 	}
-	if !strings.Contains(stderr, `"msg":"miniauth is serving"`) || strings.Contains(stdout, `"level"`) {
+	if !strings.Contains(stderr, `"msg":"SIMULATOR MODE`) || strings.Contains(stdout, `"level"`) {
 		t.Fatalf("logs belong on stderr, not stdout:\nstdout: %s\nstderr: %s", stdout, stderr)
 	}
 }
