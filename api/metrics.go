@@ -9,6 +9,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"miniauth/buildinfo"
 )
 
 // Metrics are the Prometheus collectors of the API.
@@ -38,6 +40,13 @@ func NewMetrics(reg *prometheus.Registry) *Metrics {
 		}, []string{"outcome"}),
 	}
 	reg.MustRegister(m.requests, m.logins)
+	build := prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "miniauth_build_info",
+		Help: "Always 1; the labels say which miniauth is running.",
+	}, []string{"version", "revision", "goversion"})
+	bi := buildinfo.Read()
+	build.WithLabelValues(bi.Version, bi.Revision, bi.GoVersion).Set(1)
+	reg.MustRegister(build)
 	return m
 }
 

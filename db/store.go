@@ -108,9 +108,12 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if err := CheckURL(url); err != nil {
+		return nil, err
+	}
 	s := &Store{keys: opts.Keys, log: opts.Logger, cache: newTokenCache(opts.CacheSize), shortScope: ShortSearchScope, clock: opts.Now}
 	var err error
-	if strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://") {
+	if IsPostgres(url) {
 		err = s.openPostgres(ctx, url)
 	} else {
 		err = s.openSQLite(ctx, url)
@@ -143,7 +146,7 @@ func (s *Store) openPostgres(ctx context.Context, raw string) error {
 	d.SetConnMaxIdleTime(5 * time.Minute)
 	if err := d.PingContext(ctx); err != nil {
 		d.Close()
-		return fmt.Errorf("db: open PostgreSQL %s: %w", u.Redacted(), err)
+		return postgresProblem(u, err)
 	}
 	s.w, s.r = d, d
 	return nil
@@ -164,14 +167,14 @@ func (s *Store) openSQLite(ctx context.Context, raw string) error {
 		return errors.New("db: open SQLite: empty path")
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("db: open SQLite: create directory: %w", err)
+		return fmt.Errorf("cannot create the directory of the SQLite database %s: %w", path, err)
 	}
 	// Created here, not by SQLite, to get mode 0600: the file holds phone numbers and
 	// sealed session keys (SQLite gives the -wal and -shm files the same mode).
 	if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
 		f.Close()
 	} else if !errors.Is(err, fs.ErrExist) {
-		return fmt.Errorf("db: open SQLite %s: %w", path, err)
+		return fmt.Errorf("cannot open the SQLite database %s: %w", path, err)
 	}
 	s.dialect = DialectSQLite
 	// One writer connection: SQLite has one writer anyway, and queuing in Go is cheaper
@@ -179,7 +182,7 @@ func (s *Store) openSQLite(ctx context.Context, raw string) error {
 	// so a transaction never fails half-way to upgrade its lock.
 	w, err := sqlx.Open("sqlite", path+"?_busy_timeout=5000&_journal_mode=WAL&_synchronous=NORMAL&_foreign_keys=1&_txlock=immediate")
 	if err != nil {
-		return fmt.Errorf("db: open SQLite %s: %w", path, err)
+		return fmt.Errorf("cannot open the SQLite database %s: %w", path, err)
 	}
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
@@ -187,12 +190,12 @@ func (s *Store) openSQLite(ctx context.Context, raw string) error {
 	w.SetConnMaxIdleTime(0)
 	if err := w.PingContext(ctx); err != nil {
 		w.Close()
-		return fmt.Errorf("db: open SQLite %s: %w", path, err)
+		return fmt.Errorf("cannot open the SQLite database %s: %w", path, err)
 	}
 	r, err := sqlx.Open("sqlite", path+"?_busy_timeout=5000&_foreign_keys=1&_query_only=1")
 	if err != nil {
 		w.Close()
-		return fmt.Errorf("db: open SQLite %s: %w", path, err)
+		return fmt.Errorf("cannot open the SQLite database %s: %w", path, err)
 	}
 	r.SetMaxOpenConns(sqliteReaders)
 	r.SetMaxIdleConns(sqliteReaders)
@@ -201,7 +204,7 @@ func (s *Store) openSQLite(ctx context.Context, raw string) error {
 	if err := r.PingContext(ctx); err != nil {
 		w.Close()
 		r.Close()
-		return fmt.Errorf("db: open SQLite %s: %w", path, err)
+		return fmt.Errorf("cannot open the SQLite database %s: %w", path, err)
 	}
 	s.w, s.r = w, r
 	return nil

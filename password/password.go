@@ -267,3 +267,19 @@ func parseArgon2id(s string) (parsed, error) {
 	}
 	return parsed{p: Params{Memory: uint32(m), Time: uint32(t), Threads: uint8(p)}, salt: salt, key: key}, nil
 }
+
+// MinLen is the shortest password an operator may be given, from any door: the console,
+// `miniauth operator create|passwd`, or MINIAUTH_ADMIN_PASSWORD.
+const MinLen = 8
+
+// CheckNew reports why pw cannot become an operator's password, or nil: at least MinLen
+// characters and at most MaxLen bytes.
+func CheckNew(pw string) error {
+	switch {
+	case len(pw) < MinLen:
+		return fmt.Errorf("the password must be at least %d characters", MinLen)
+	case len(pw) > MaxLen:
+		return fmt.Errorf("the password must be at most %d bytes", MaxLen)
+	}
+	return nil
+}

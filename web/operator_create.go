@@ -7,6 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"miniauth/db"
+	"miniauth/password"
 	"miniauth/views"
 )
 
@@ -15,7 +16,7 @@ func (h *Handler) operatorCreate(c *fiber.Ctx) error {
 	username := strings.TrimSpace(c.FormValue("username"))
 	pw := c.FormValue("password")
 	role := c.FormValue("role")
-	if username == "" || len(pw) < 8 || !db.ValidRole(role) {
+	if username == "" || password.CheckNew(pw) != nil || !db.ValidRole(role) {
 		return failed(c, views.PathOperators, t(c, "error.status.422"))
 	}
 	hash, err := h.hasher.Hash(c.UserContext(), pw)

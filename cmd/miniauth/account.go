@@ -26,11 +26,15 @@ const accountUsage = `usage:
   miniauth account passwd USERNAME --password-stdin
   miniauth account disable|enable USERNAME
   miniauth account unlock USERNAME
-plus the database flags of miniauth --help (e.g. --database-url)`
+plus the database flags (miniauth account VERB --help lists them, e.g. --database-url)`
 
 // runAccount is `miniauth account VERB ...`: platform accounts from the command line.
 // Passwords are read from stdin, never from the command line.
-func runAccount(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout io.Writer) error {
+func runAccount(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) > 0 && isHelp(args[0]) {
+		fmt.Fprintln(stdout, accountUsage)
+		return nil
+	}
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		return errors.New(accountUsage)
 	}
@@ -77,7 +81,7 @@ func runAccount(ctx context.Context, args []string, getenv func(string) string, 
 		}
 	}
 
-	log := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	store, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return err

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -34,7 +35,7 @@ func TestAccountCommands(t *testing.T) {
 			ctx := context.Background()
 			cli := func(stdin string, args ...string) (string, error) {
 				var out bytes.Buffer
-				err := run(ctx, append([]string{"account"}, args...), getenv, strings.NewReader(stdin), &out)
+				err := run(ctx, append([]string{"account"}, args...), getenv, strings.NewReader(stdin), &out, io.Discard)
 				return out.String(), err
 			}
 			out, err := cli("s3cret pass 密码\n", "create", "Alice", "--name", "Alice Liddell", "--password-stdin")
@@ -120,7 +121,7 @@ func TestAccountCommands(t *testing.T) {
 				t.Fatal("bcrypt hash not kept for rehashing")
 			}
 			var logs bytes.Buffer
-			if err := run(ctx, []string{"account", "frobnicate"}, getenv, strings.NewReader(""), &logs); err == nil {
+			if err := run(ctx, []string{"account", "frobnicate"}, getenv, strings.NewReader(""), &logs, &logs); err == nil {
 				t.Fatal("unknown verb")
 			}
 		})

@@ -99,22 +99,32 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) err
 		return err
 	}
 	defer store.Close()
-	if err := ensureFirstOperator(ctx, store, cfg.AdminPassword, out); err != nil {
-		return err
-	}
-	ln, err := net.Listen("tcp", cfg.Addr)
+	ln, err := listen(cfg.Addr, "--addr or MINIAUTH_ADDR")
 	if err != nil {
-		return fmt.Errorf("listen %s: %w", cfg.Addr, err)
+		return err
 	}
 	s, err := buildServer(cfg, log, store, ln)
 	if err != nil {
 		ln.Close()
 		return err
 	}
-	return s.run(ctx, ln)
+	// The first operator is created, and its password printed, only once both listeners
+	// are bound: a start that fails on a taken port leaves no operator nobody knows.
+	return s.run(ctx, ln, func() error { return ensureFirstOperator(ctx, store, cfg.AdminPassword, out) })
 }
 
-func (s *server) run(ctx context.Context, ln net.Listener) error {
+// listen binds addr, or says which setting chooses another address.
+func listen(addr, setting string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("cannot listen on %s: %w; choose another address with %s", addr, err, setting)
+	}
+	return ln, nil
+}
+
+// run serves until ctx ends. listening, when not nil, runs once every listener is bound
+// and before any request is served; its error stops the start.
+func (s *server) run(ctx context.Context, ln net.Listener, listening func() error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go s.store.RunBackground(ctx)
@@ -125,8 +135,18 @@ func (s *server) run(ctx context.Context, ln net.Listener) error {
 	var iln net.Listener
 	if s.cfg.InternalAddr != "" {
 		var err error
-		if iln, err = net.Listen("tcp", s.cfg.InternalAddr); err != nil {
-			return fmt.Errorf("listen %s: %w", s.cfg.InternalAddr, err)
+		if iln, err = listen(s.cfg.InternalAddr, "--internal-addr or MINIAUTH_INTERNAL_ADDR (off for none)"); err != nil {
+			ln.Close()
+			return err
+		}
+	}
+	if listening != nil {
+		if err := listening(); err != nil {
+			ln.Close()
+			if iln != nil {
+				iln.Close()
+			}
+			return err
 		}
 	}
 	errc := make(chan error, 2)
@@ -169,16 +189,23 @@ func (s *server) cleanupLoop(ctx context.Context) {
 }
 
 // serveSimulator is `miniauth wxsim`: the simulator alone, with its routes at the root.
-func serveSimulator(ctx context.Context, addr string, cfg Config, log *slog.Logger) error {
+func serveSimulator(ctx context.Context, addr string, cfg Config, log *slog.Logger, out io.Writer) error {
 	apps := []wxsim.App{{AppID: SimAppID, Secret: "simsecret"}}
 	if cfg.AppID != "" {
 		apps = []wxsim.App{{AppID: cfg.AppID, Secret: cfg.Secret}}
 	}
 	sim := wxsim.New(wxsim.Options{Apps: apps, AllowPublic: cfg.WxsimPublic, Logger: log})
 	app := sim.Handler(api.RefuseEncodedBodies)
-	ln, err := net.Listen("tcp", addr)
+	ln, err := listen(addr, "--addr or MINIAUTH_ADDR")
 	if err != nil {
-		return fmt.Errorf("listen %s: %w", addr, err)
+		return err
+	}
+	if cfg.AppID == "" {
+		// A fixed, published test secret: the simulator stands in for WeChat in tests only.
+		fmt.Fprintf(out, "wxsim: listening on %s; AppID %s, AppSecret %s (set MINIAUTH_WECHAT_APPID and MINIAUTH_WECHAT_SECRET to choose them)\n",
+			ln.Addr(), apps[0].AppID, apps[0].Secret)
+	} else {
+		fmt.Fprintf(out, "wxsim: listening on %s; AppID %s with the secret of MINIAUTH_WECHAT_SECRET\n", ln.Addr(), apps[0].AppID)
 	}
 	log.Warn("standalone WeChat simulator", "addr", ln.Addr().String(), "appid", apps[0].AppID,
 		"hint", "point MINIAUTH_WECHAT_API_BASE here and set the same AppID and secret")

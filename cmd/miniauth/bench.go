@@ -57,7 +57,9 @@ func runBench(ctx context.Context, args []string, out io.Writer) error {
 	fs.IntVar(&o.concurrency, "concurrency", 64, "concurrent requests in flight")
 	fs.IntVar(&o.logins, "logins", 20000, "fresh wx.login codes prepared for the login scenario (the login scenario stops when they run out)")
 	fs.StringVar(&o.scenario, "scenario", "api", "api: token checks and logins beside a bare handler; bind: bind throughput beside the raw argon2id rate")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		return nil
+	} else if err != nil {
 		return err
 	}
 	if o.databaseURL == "" {
@@ -88,7 +90,7 @@ func runBench(ctx context.Context, args []string, out io.Writer) error {
 	}
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	go func() { _ = srv.run(sctx, ln) }()
+	go func() { _ = srv.run(sctx, ln, nil) }()
 	base := "http://" + ln.Addr().String()
 
 	bare := fiber.New(fiber.Config{DisableStartupMessage: true})

@@ -39,7 +39,9 @@ func runConsoleBench(ctx context.Context, args []string, out io.Writer) error {
 	users := fs.Int("users", 1_000_000, "sample WeChat users the database should hold")
 	sessions := fs.Int("sessions", 1_000_000, "sample live sessions the database should hold")
 	requests := fs.Int("requests", 200, "requests per page")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		return nil
+	} else if err != nil {
 		return err
 	}
 	if *dbURL == "" {

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"miniauth/caller"
+	"miniauth/db"
+	"miniauth/password"
 )
 
 // Config is every setting of miniauth. Each has an environment variable and a flag; the
@@ -76,8 +78,44 @@ var settings = []setting{
 	{"MINIAUTH_CLEANUP_INTERVAL", "cleanup-interval", "1h", "how often serve purges expired sessions, tickets and attempts"},
 }
 
+// databaseSettings are the flags of every command that opens the database: where it is,
+// its keys, and the WeChat credentials (which decide whether PostgreSQL may use the
+// simulator's key).
+var databaseSettings = []string{"MINIAUTH_DATABASE_URL", "MINIAUTH_SECRET_KEYS", "MINIAUTH_WECHAT_APPID",
+	"MINIAUTH_WECHAT_SECRET", "MINIAUTH_LOG_LEVEL"}
+
+// commandSettings lists the settings each command other than serve (which has all) offers
+// as flags; the others still come from the environment.
+var commandSettings = map[string][]string{
+	"migrate":  databaseSettings,
+	"cleanup":  append([]string{"MINIAUTH_AUDIT_RETENTION"}, databaseSettings...),
+	"backup":   databaseSettings,
+	"account":  databaseSettings,
+	"operator": databaseSettings,
+	"sample":   databaseSettings,
+	"wxsim":    {"MINIAUTH_ADDR", "MINIAUTH_WECHAT_APPID", "MINIAUTH_WECHAT_SECRET", "MINIAUTH_WXSIM_PUBLIC", "MINIAUTH_LOG_LEVEL"},
+	"version":  {},
+}
+
+// offers reports whether command cmd ("account create" counts as "account") has a flag
+// for the setting env.
+func offers(cmd, env string) bool {
+	cmd, _, _ = strings.Cut(cmd, " ")
+	list, ok := commandSettings[cmd]
+	if !ok {
+		return true
+	}
+	for _, e := range list {
+		if e == env {
+			return true
+		}
+	}
+	return false
+}
+
 // parseConfig reads settings from getenv and then from args; it returns the remaining
-// arguments. With -h/--help it writes the usage to out and returns flag.ErrHelp.
+// arguments. Only the settings the command name uses are flags. With -h/--help it writes
+// the usage to out and returns flag.ErrHelp.
 func parseConfig(name string, args []string, getenv func(string) string, out io.Writer, extra func(*flag.FlagSet)) (Config, []string, error) {
 	fs := flag.NewFlagSet("miniauth "+name, flag.ContinueOnError)
 	fs.SetOutput(out)
@@ -87,7 +125,11 @@ func parseConfig(name string, args []string, getenv func(string) string, out io.
 		if v, ok := lookup(getenv, s.env); ok {
 			def = v
 		}
-		vals[s.env] = fs.String(s.flag, def, fmt.Sprintf("%s [%s]", s.help, s.env))
+		if offers(name, s.env) {
+			vals[s.env] = fs.String(s.flag, def, fmt.Sprintf("%s [%s]", s.help, s.env))
+		} else {
+			vals[s.env] = &def
+		}
 	}
 	if extra != nil {
 		extra(fs)
@@ -101,6 +143,11 @@ func parseConfig(name string, args []string, getenv func(string) string, out io.
 	var c Config
 	var errs []error
 	c.AdminPassword = getenv("MINIAUTH_ADMIN_PASSWORD")
+	if c.AdminPassword != "" && name == "serve" {
+		if err := password.CheckNew(c.AdminPassword); err != nil {
+			errs = append(errs, fmt.Errorf("MINIAUTH_ADMIN_PASSWORD: %v (the rule of `miniauth operator create`)", err))
+		}
+	}
 	c.Addr = get("MINIAUTH_ADDR")
 	c.InternalAddr = get("MINIAUTH_INTERNAL_ADDR")
 	if c.InternalAddr == "off" {
@@ -111,6 +158,11 @@ func parseConfig(name string, args []string, getenv func(string) string, out io.
 		errs = append(errs, fmt.Errorf("MINIAUTH_PUBLIC_URL must start with https:// or http://, got %q", c.PublicURL))
 	}
 	c.DatabaseURL = get("MINIAUTH_DATABASE_URL")
+	if offers(name, "MINIAUTH_DATABASE_URL") {
+		if err := db.CheckURL(c.DatabaseURL); err != nil {
+			errs = append(errs, fmt.Errorf("MINIAUTH_DATABASE_URL: %w", err))
+		}
+	}
 	c.AppID = get("MINIAUTH_WECHAT_APPID")
 	c.Secret = get("MINIAUTH_WECHAT_SECRET")
 	if (c.AppID == "") != (c.Secret == "") {
@@ -175,13 +227,38 @@ func lookup(getenv func(string) string, key string) (string, bool) {
 	return v, v != ""
 }
 
+// commandArgs is what each command takes besides its flags, for its usage line.
+var commandArgs = map[string]string{
+	"backup":           "NEW-FILE",
+	"account create":   "USERNAME --name NAME --password-stdin",
+	"account import":   "FILE.csv",
+	"account passwd":   "USERNAME --password-stdin",
+	"account disable":  "USERNAME",
+	"account enable":   "USERNAME",
+	"account unlock":   "USERNAME",
+	"operator create":  "NAME --role admin|viewer --password-stdin",
+	"operator passwd":  "NAME --password-stdin",
+	"operator disable": "NAME",
+}
+
 func usage(out io.Writer, name string, fs *flag.FlagSet) {
+	if name != "serve" {
+		fmt.Fprintf(out, "Usage: miniauth %s [flags]\n\n", strings.TrimSpace(name+" "+commandArgs[name]))
+		if !hasFlags(fs) {
+			fmt.Fprintf(out, "\"%s\" has no flags.\n", name)
+			return
+		}
+		fmt.Fprintf(out, "Each flag can also be set by the environment variable shown in brackets.\n\nFlags of \"%s\":\n", name)
+		fs.PrintDefaults()
+		return
+	}
 	fmt.Fprintf(out, `Usage: miniauth [command] [flags]
 
-Commands:
+Commands (miniauth COMMAND --help shows a command's own flags):
   serve      run the server (default)
   migrate    apply database migrations and exit
   cleanup    purge expired sessions, tickets and attempts, and old audit events, then exit
+  backup     backup NEW-FILE: a consistent copy of the SQLite database, also while it serves
   wxsim      run the WeChat simulator alone (--addr, default 127.0.0.1:8090)
   bench      measure throughput against a bare Fiber handler (see docs/performance.md);
              bench --console: console page times at --users/--sessions sample rows
@@ -190,10 +267,18 @@ Commands:
   operator   console operators: create NAME --role admin|viewer --password-stdin |
              passwd NAME --password-stdin | disable NAME
   sample     add made-up users and live sessions: --users N --sessions N
+  version    print the version and the VCS revision it was built from
 
+Output goes to standard output; logs (JSON) go to standard error.
 Every flag can also be set by the environment variable shown in brackets.
 
 Flags of "%s":
 `, name)
 	fs.PrintDefaults()
+}
+
+func hasFlags(fs *flag.FlagSet) bool {
+	n := 0
+	fs.VisitAll(func(*flag.Flag) { n++ })
+	return n > 0
 }

@@ -12,6 +12,8 @@ import (
 
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+
+	"miniauth/db/dbtest"
 )
 
 // findChromium returns the browser binary. Without one the test is skipped, except under
@@ -27,6 +29,7 @@ func findChromium(t *testing.T) string {
 	if os.Getenv("CI") == "true" {
 		t.Fatal(msg)
 	}
+	dbtest.NoteSkipped("browser tests did not run", "no chromium on PATH (Debian: apt-get install chromium)")
 	t.Skip(msg)
 	return ""
 }
@@ -107,7 +110,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	env := map[string]string{"MINIAUTH_DATABASE_URL": dbURL}
 	var out syncBuffer
 	if err := run(context.Background(), []string{"operator", "create", "watcher", "--role", "viewer", "--password-stdin"},
-		func(k string) string { return env[k] }, strings.NewReader("viewer-password-1\n"), &out); err != nil {
+		func(k string) string { return env[k] }, strings.NewReader("viewer-password-1\n"), &out, &out); err != nil {
 		t.Fatalf("operator create: %v\n%s", err, out.String())
 	}
 

@@ -150,7 +150,7 @@ func TestStandaloneSimulatorRefusesCompressedBodies(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"wxsim", "--addr", addr}, func(string) string { return "" }, nil, io.Discard)
+		done <- run(ctx, []string{"wxsim", "--addr", addr}, func(string) string { return "" }, nil, io.Discard, io.Discard)
 	}()
 	defer func() {
 		cancel()

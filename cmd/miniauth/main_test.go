@@ -66,12 +66,13 @@ var (
 // instance is miniauth started through run(), as the binary would be.
 type instance struct {
 	base, internal string
-	logs           *syncBuffer
+	out            *syncBuffer // standard output: the first operator's password
+	logs           *syncBuffer // standard error: the JSON logs
 }
 
 func startInstance(t *testing.T, env map[string]string) *instance {
 	t.Helper()
-	in := &instance{logs: &syncBuffer{}}
+	in := &instance{out: &syncBuffer{}, logs: &syncBuffer{}}
 	addr, iaddr := freeAddr(t), freeAddr(t)
 	full := map[string]string{"MINIAUTH_ADDR": addr, "MINIAUTH_INTERNAL_ADDR": iaddr}
 	for k, v := range env {
@@ -80,7 +81,7 @@ func startInstance(t *testing.T, env map[string]string) *instance {
 	getenv := func(k string) string { return full[k] }
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, nil, getenv, strings.NewReader(""), in.logs) }()
+	go func() { done <- run(ctx, nil, getenv, strings.NewReader(""), in.out, in.logs) }()
 	t.Cleanup(func() {
 		cancel()
 		select {
@@ -246,7 +247,7 @@ func TestTwoInstancesSharePostgres(t *testing.T) {
 
 func TestConfig(t *testing.T) {
 	var out bytes.Buffer
-	if err := run(context.Background(), []string{"--help"}, func(string) string { return "" }, nil, &out); err != nil {
+	if err := run(context.Background(), []string{"--help"}, func(string) string { return "" }, nil, &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	for _, env := range []string{"MINIAUTH_ADDR", "MINIAUTH_DATABASE_URL", "MINIAUTH_WECHAT_APPID", "MINIAUTH_SECRET_KEYS", "MINIAUTH_LOGIN_RATE_PER_IP", "MINIAUTH_SESSION_MAX"} {
@@ -271,7 +272,7 @@ func TestConfig(t *testing.T) {
 	}
 	for _, tc := range bad {
 		t.Run(tc.name, func(t *testing.T) {
-			err := run(context.Background(), nil, func(k string) string { return tc.env[k] }, nil, io.Discard)
+			err := run(context.Background(), nil, func(k string) string { return tc.env[k] }, nil, io.Discard, io.Discard)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("%v: start-up must fail with %q, got %v", tc.env, tc.want, err)
 			}
@@ -281,11 +282,11 @@ func TestConfig(t *testing.T) {
 	err := run(context.Background(), []string{"migrate"}, func(k string) string {
 		return map[string]string{"MINIAUTH_DATABASE_URL": "postgres://nobody@127.0.0.1:1/x",
 			"MINIAUTH_WECHAT_APPID": "wx1", "MINIAUTH_WECHAT_SECRET": "s"}[k]
-	}, nil, io.Discard)
+	}, nil, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "MINIAUTH_SECRET_KEYS") {
 		t.Errorf("PostgreSQL without keys: %v", err)
 	}
-	if err := run(context.Background(), []string{"frobnicate"}, func(string) string { return "" }, nil, io.Discard); err == nil || errors.Is(err, context.Canceled) {
+	if err := run(context.Background(), []string{"frobnicate"}, func(string) string { return "" }, nil, io.Discard, io.Discard); err == nil || errors.Is(err, context.Canceled) {
 		t.Errorf("unknown command must fail: %v", err)
 	}
 }
@@ -296,7 +297,7 @@ func TestStandaloneSimulator(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"wxsim", "--addr", addr}, func(string) string { return "" }, nil, io.Discard)
+		done <- run(ctx, []string{"wxsim", "--addr", addr}, func(string) string { return "" }, nil, io.Discard, io.Discard)
 	}()
 	defer func() {
 		cancel()

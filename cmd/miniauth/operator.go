@@ -51,11 +51,26 @@ func ensureFirstOperator(ctx context.Context, store *db.Store, pw string, out io
 
 // runOperator is `miniauth operator create|passwd|disable NAME [flags]`.
 func runOperator(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout io.Writer) error {
-	const usage = "usage: miniauth operator create NAME --role admin|viewer --password-stdin | passwd NAME --password-stdin | disable NAME"
-	if len(args) < 2 || strings.HasPrefix(args[1], "-") {
+	const usage = "usage: miniauth operator create NAME --role admin|viewer --password-stdin | passwd NAME --password-stdin | disable NAME\n" +
+		"plus the database flags (miniauth operator VERB --help lists them, e.g. --database-url)"
+	if len(args) > 0 && isHelp(args[0]) {
+		fmt.Fprintln(stdout, usage)
+		return nil
+	}
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		return errors.New(usage)
 	}
-	sub, name := args[0], strings.TrimSpace(args[1])
+	sub, args := args[0], args[1:]
+	switch sub {
+	case "create", "passwd", "disable":
+	default:
+		return errors.New(usage)
+	}
+	// The name may come before or after the flags.
+	var pos []string
+	for len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		pos, args = append(pos, args[0]), args[1:]
+	}
 	var role string
 	var fromStdin bool
 	extra := func(fs *flag.FlagSet) {
@@ -66,16 +81,17 @@ func runOperator(ctx context.Context, args []string, getenv func(string) string,
 			fs.BoolVar(&fromStdin, "password-stdin", false, "read the password from the first line of standard input")
 		}
 	}
-	cfg, rest, err := parseConfig("operator "+sub, args[2:], getenv, stdout, extra)
+	cfg, rest, err := parseConfig("operator "+sub, args, getenv, stdout, extra)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	if len(rest) > 0 {
-		return fmt.Errorf("operator %s: unexpected arguments %q", sub, rest)
+	if pos = append(pos, rest...); len(pos) != 1 {
+		return fmt.Errorf("operator %s: want exactly one name, got %q\n%s", sub, pos, usage)
 	}
+	name := strings.TrimSpace(pos[0])
 	var pw string
 	switch sub {
 	case "create", "passwd":
@@ -143,18 +159,24 @@ func runOperator(ctx context.Context, args []string, getenv func(string) string,
 	}
 }
 
-// readPassword reads the first line of r as a password (at least 8 characters).
+// readPassword reads the first line of r as an operator's password (password.CheckNew).
 func readPassword(r io.Reader) (string, error) {
 	line, err := bufio.NewReader(r).ReadString('\n')
 	if err != nil && !errors.Is(err, io.EOF) {
 		return "", fmt.Errorf("read password: %w", err)
 	}
 	pw := strings.TrimRight(line, "\r\n")
-	if len(pw) < 8 {
-		return "", errors.New("the password must be at least 8 characters")
-	}
-	if len(pw) > password.MaxLen {
-		return "", password.ErrTooLong
+	if err := password.CheckNew(pw); err != nil {
+		return "", err
 	}
 	return pw, nil
+}
+
+// isHelp reports whether arg asks for help.
+func isHelp(arg string) bool {
+	switch arg {
+	case "-h", "-help", "--help", "help":
+		return true
+	}
+	return false
 }

@@ -6,7 +6,9 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"os"
 	"strings"
 
 	"miniauth/db"
@@ -17,9 +19,7 @@ import (
 const simulatorKeySeed = "miniauth simulator mode: not a secret"
 
 // isPostgres tells whether a database URL names PostgreSQL.
-func isPostgres(url string) bool {
-	return strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://")
-}
+func isPostgres(url string) bool { return db.IsPostgres(url) }
 
 // sqlitePath returns the file of an SQLite database URL.
 func sqlitePath(url string) string {
@@ -109,5 +109,31 @@ func runCleanup(ctx context.Context, s *db.Store, cfg Config, log *slog.Logger) 
 	log.Info("cleanup done", "sessions", r.Sessions, "refresh_tokens", r.RefreshTokens,
 		"revocations", r.Revocations, "tickets", r.Tickets, "attempts", r.Attempts,
 		"operator_sessions", r.OperatorSessions, "audit", r.Audit)
+	return nil
+}
+
+// backup is `miniauth backup NEW-FILE`: a consistent copy of the SQLite database, taken
+// while it may be serving. The key file beside the database is backed up separately.
+func backup(ctx context.Context, cfg Config, dst string, log *slog.Logger, out io.Writer) error {
+	if isPostgres(cfg.DatabaseURL) {
+		return db.ErrBackupPostgres
+	}
+	src := sqlitePath(cfg.DatabaseURL)
+	if _, err := os.Stat(src); err != nil {
+		return fmt.Errorf("backup: there is no SQLite database at %s (set --database-url or MINIAUTH_DATABASE_URL)", src)
+	}
+	keys, err := keyring(cfg, log)
+	if err != nil {
+		return err
+	}
+	s, err := db.Open(ctx, cfg.DatabaseURL, db.Options{Keys: keys, Logger: log})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if err := s.Backup(ctx, dst); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "backup: copied %s to %s; back up its key file %s.keys too, kept apart (without it sessions and console sign-ins are lost)\n", src, dst, src)
 	return nil
 }

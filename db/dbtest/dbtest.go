@@ -132,6 +132,7 @@ func PostgresURL(t testing.TB) string {
 		if os.Getenv("CI") == "true" {
 			t.Fatal(msg)
 		}
+		NoteSkipped("PostgreSQL tests did not run", fmt.Sprintf("no PostgreSQL at %s (%v)", redact(admin), err))
 		t.Skip(msg)
 	}
 	conn, err := sql.Open("postgres", admin)
