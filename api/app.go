@@ -1,11 +1,13 @@
 package api
 
 import (
+	"bytes"
 	"log/slog"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/valyala/fasthttp"
 )
 
 // NewApp builds the Fiber app every miniauth listener runs on: the public and internal
@@ -26,6 +28,9 @@ func NewApp(log *slog.Logger, pages fiber.ErrorHandler) *fiber.App {
 		ReadBufferSize:        8 << 10,
 		DisableStartupMessage: true,
 	})
+	// Fasthttp reads a whole body before any handler runs: the limit must be chosen from
+	// the request line, or a 16 KB JSON call could be made to buffer megabytes.
+	app.Server().HeaderReceived = bodyLimit
 	app.Use(recover.New())
 	app.Use(func(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
@@ -37,5 +42,47 @@ func NewApp(log *slog.Logger, pages fiber.ErrorHandler) *fiber.App {
 }
 
 // BodyLimit is the largest request body any listener reads: an avatar upload and its
-// multipart overhead. JSON routes check their own 16 KB.
+// multipart overhead. Only the upload routes (uploadPaths) may send that much.
 const BodyLimit = MaxAvatarBytes + 256<<10
+
+// SmallBodyLimit is the body limit of every other route: JSON calls (which check their own
+// 16 KB), console forms, the simulator, introspection.
+const SmallBodyLimit = 64 << 10
+
+// uploadPaths are the routes whose bodies may reach BodyLimit: the avatar upload and the
+// console's CSV import.
+var uploadPaths = [][]byte{[]byte("/api/user/avatar"), []byte("/admin/accounts/import")}
+
+// bodyLimit picks a request's body limit from its request line, before the body is read.
+// The path is matched the way Fiber routes it (case-insensitive, trailing slash optional,
+// no unescaping); anything that does not match gets the small limit.
+func bodyLimit(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
+	if h.IsPost() && isUploadPath(h.RequestURI()) {
+		return fasthttp.RequestConfig{MaxRequestBodySize: BodyLimit}
+	}
+	return fasthttp.RequestConfig{MaxRequestBodySize: SmallBodyLimit}
+}
+
+func isUploadPath(uri []byte) bool {
+	if i := bytes.IndexAny(uri, "?#"); i >= 0 {
+		uri = uri[:i]
+	}
+	if len(uri) > 0 && uri[0] != '/' { // absolute form: scheme://host/path
+		i := bytes.Index(uri, []byte("://"))
+		if i < 0 {
+			return false
+		}
+		j := bytes.IndexByte(uri[i+3:], '/')
+		if j < 0 {
+			return false
+		}
+		uri = uri[i+3+j:]
+	}
+	uri = bytes.TrimSuffix(uri, []byte("/"))
+	for _, p := range uploadPaths {
+		if bytes.EqualFold(uri, p) {
+			return true
+		}
+	}
+	return false
+}
