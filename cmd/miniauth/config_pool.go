@@ -42,3 +42,14 @@ func parsePoolConfig(get func(string) string, databaseURL string) (PoolConfig, [
 	}
 	return c, errs
 }
+
+// poolBenchConfig is the PoolConfig of `miniauth bench --database-pooler`.
+func poolBenchConfig(databaseURL, pooler string) (PoolConfig, error) {
+	c, errs := parsePoolConfig(func(k string) string {
+		if k == "MINIAUTH_DATABASE_POOLER" {
+			return pooler
+		}
+		return ""
+	}, databaseURL)
+	return c, errors.Join(errs...)
+}

@@ -118,11 +118,12 @@ func TestInstancesThroughTransactionPooler(t *testing.T) {
 	}
 	refusedOn(a, bound) // a listens on the direct URL
 
-	// The console: sign in as admin on b, list the users.
+	// The console: sign in as admin on a, list the users on b (the cookie is sealed with
+	// keys derived from the shared MINIAUTH_SECRET_KEYS; cookies ignore the port).
 	jar, _ := cookiejar.New(nil)
 	hc := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	csrf := func(path string) string {
-		resp, err := hc.Get(b.base + path)
+		resp, err := hc.Get(a.base + path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -134,7 +135,7 @@ func TestInstancesThroughTransactionPooler(t *testing.T) {
 		v, _ := doc.Find(`input[name="csrf"]`).First().Attr("value")
 		return v
 	}
-	resp, err := hc.PostForm(b.base+"/admin/login", url.Values{"csrf": {csrf("/admin/login")}, "username": {"admin"}, "password": {"admin-password-1"}})
+	resp, err := hc.PostForm(a.base+"/admin/login", url.Values{"csrf": {csrf("/admin/login")}, "username": {"admin"}, "password": {"admin-password-1"}})
 	if err != nil {
 		t.Fatal(err)
 	}
