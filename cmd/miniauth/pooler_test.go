@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -64,6 +65,27 @@ func TestInstancesThroughTransactionPooler(t *testing.T) {
 	}
 	a := startInstance(t, envA)
 	b := startInstance(t, env)
+
+	// a's feed listens on the direct URL: PostgreSQL shows a session whose last statement
+	// is the LISTEN.
+	admin, err := sql.Open("postgres", direct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	for i := 0; ; i++ {
+		var n int
+		if err := admin.QueryRow(`SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN %'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n >= 1 {
+			break
+		}
+		if i == 250 {
+			t.Fatal("no LISTEN session on the database: the direct URL is not used")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 
 	// Login on a, known on b; many requests on both to use many pooled connections.
 	tok := a.login(t, "pat").body["token"].(string)
