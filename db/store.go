@@ -85,18 +85,19 @@ type Options struct {
 
 // Store is the database behind miniauth. It is safe for concurrent use.
 type Store struct {
-	dialect   string
-	pooled    bool     // behind a transaction pooler: no prepared statements, no session locks
-	listenURL string   // where the LISTEN connection goes; empty: poll only
-	w         *sqlx.DB // writes (and, on PostgreSQL, reads too)
-	r         *sqlx.DB // reads; the same pool as w on PostgreSQL
-	keys      *Keyring
-	log       *slog.Logger
-	cache     *tokenCache
-	rebinds   sync.Map // query with ? -> query with $n (PostgreSQL only)
-	wStmts    sync.Map // query -> *sqlx.Stmt prepared on w
-	rStmts    sync.Map // query -> *sqlx.Stmt prepared on r (SQLite; on PostgreSQL r is w)
-	pending   sync.Map // queries met first inside a transaction, to prepare on w
+	dialect string
+	w       *sqlx.DB // writes (and, on PostgreSQL, reads too)
+	r       *sqlx.DB // reads; the same pool as w on PostgreSQL
+	keys    *Keyring
+	log     *slog.Logger
+	cache   *tokenCache
+	rebinds sync.Map // query with ? -> query with $n (PostgreSQL only)
+	wStmts  sync.Map // query -> *sqlx.Stmt prepared on w
+	rStmts  sync.Map // query -> *sqlx.Stmt prepared on r (SQLite; on PostgreSQL r is w)
+	pending sync.Map // queries met first inside a transaction, to prepare on w
+
+	pooled    bool   // behind a transaction pooler: nothing prepared, no session locks
+	listenURL string // where the revocation feed's LISTEN connection goes; empty: poll only
 
 	shortScope int // ShortSearchScope; the package's tests lower it
 	clock      func() time.Time
