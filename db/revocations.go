@@ -98,8 +98,9 @@ type feedFollower struct {
 
 // FollowRevocations keeps this process's token cache in line with revocations made by any
 // instance or process: it reads the revocations feed every second (starting from its
-// current end) and forgets the sessions it names. On PostgreSQL a LISTEN connection wakes
-// it at once when a revocation commits, and the whole cache is dropped whenever that
+// current end) and forgets the sessions it names. On PostgreSQL a LISTEN connection (on
+// Options.DirectURL; none behind a transaction pooler without one) wakes it at once when a
+// revocation commits, and the whole cache is dropped whenever that
 // connection (re)connects, since notifications may have been missed. Errors are logged and
 // retried. It returns ctx.Err() when ctx is done.
 func (s *Store) FollowRevocations(ctx context.Context) error {
@@ -110,9 +111,11 @@ func (s *Store) FollowRevocations(ctx context.Context) error {
 		default:
 		}
 	}
-	if s.dialect == DialectPostgres {
+	if s.listenURL != "" {
 		stop := s.listen(signal)
 		defer stop()
+	} else if s.pooled {
+		s.log.Info("revocations feed: behind a transaction pooler without a direct URL; polling every second")
 	}
 	f := &feedFollower{last: -1, gaps: map[int64]time.Time{}}
 	tick := time.NewTicker(revocationPoll)
@@ -197,7 +200,7 @@ func (s *Store) pollRevocations(ctx context.Context, f *feedFollower) error {
 // listen runs a PostgreSQL LISTEN connection that calls wake on every notification and
 // flushes the cache on every (re)connection. stop ends it.
 func (s *Store) listen(wake func()) (stop func()) {
-	l := pq.NewListener(s.pgURL, 100*time.Millisecond, 10*time.Second, func(ev pq.ListenerEventType, err error) {
+	l := pq.NewListener(s.listenURL, 100*time.Millisecond, 10*time.Second, func(ev pq.ListenerEventType, err error) {
 		switch ev {
 		case pq.ListenerEventConnected, pq.ListenerEventReconnected:
 			s.cache.flush()

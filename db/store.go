@@ -5,7 +5,8 @@
 // Each query is written once with ? placeholders inside the method that runs it, rebound
 // for the dialect and prepared once per pool; where the SQL must differ both versions sit
 // side by side with a Postgres/SQLite suffix. Every time is stored as unix milliseconds in
-// a BIGINT column (NULL for "never").
+// a BIGINT column (NULL for "never"). Behind a transaction pooler (Options.Pooled) nothing
+// is prepared: each query is one unnamed Parse/Bind/Execute round trip.
 //
 // Decisions worth knowing:
 //   - SQLite runs one writer connection (immediate transactions) beside a read-only pool;
@@ -69,12 +70,22 @@ type Options struct {
 	// Now is the store's clock: every command takes its time once from it. Default:
 	// time.Now. Tests inject a fixed or stepping clock.
 	Now func() time.Time
+
+	// Pooled says the PostgreSQL URL leads through a pooler in transaction mode (such as
+	// pgbouncer's pool_mode=transaction), where one session's transactions may run on
+	// different server connections: nothing is prepared (lib/pq's binary_parameters=yes
+	// sends each query as one unnamed Parse/Bind/Execute), migrations hold a
+	// transaction-level advisory lock, and the revocation feed listens on DirectURL or,
+	// without it, polls every second.
+	Pooled bool
+	// DirectURL is a PostgreSQL URL reaching the server itself, past any pooler, for the
+	// revocation feed's LISTEN connection. Empty: the store's URL, or no LISTEN when Pooled.
+	DirectURL string
 }
 
 // Store is the database behind miniauth. It is safe for concurrent use.
 type Store struct {
 	dialect string
-	pgURL   string   // the connection string, for the LISTEN connection
 	w       *sqlx.DB // writes (and, on PostgreSQL, reads too)
 	r       *sqlx.DB // reads; the same pool as w on PostgreSQL
 	keys    *Keyring
@@ -84,6 +95,9 @@ type Store struct {
 	wStmts  sync.Map // query -> *sqlx.Stmt prepared on w
 	rStmts  sync.Map // query -> *sqlx.Stmt prepared on r (SQLite; on PostgreSQL r is w)
 	pending sync.Map // queries met first inside a transaction, to prepare on w
+
+	pooled    bool   // behind a transaction pooler: nothing prepared, no session locks
+	listenURL string // where the revocation feed's LISTEN connection goes; empty: poll only
 
 	shortScope int // ShortSearchScope; the package's tests lower it
 	clock      func() time.Time
@@ -114,7 +128,9 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	s := &Store{keys: opts.Keys, log: opts.Logger, cache: newTokenCache(opts.CacheSize), shortScope: ShortSearchScope, clock: opts.Now}
 	var err error
 	if IsPostgres(url) {
-		err = s.openPostgres(ctx, url)
+		err = s.openPostgres(ctx, url, opts)
+	} else if opts.Pooled || opts.DirectURL != "" {
+		err = errors.New("db: open: a pooler and a direct URL are for PostgreSQL only")
 	} else {
 		err = s.openSQLite(ctx, url)
 	}
@@ -124,7 +140,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	return s, nil
 }
 
-func (s *Store) openPostgres(ctx context.Context, raw string) error {
+func (s *Store) openPostgres(ctx context.Context, raw string, opts Options) error {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return fmt.Errorf("db: open: parse PostgreSQL URL: %w", err)
@@ -135,8 +151,19 @@ func (s *Store) openPostgres(ctx context.Context, raw string) error {
 		q.Set("binary_parameters", "yes")
 		u.RawQuery = q.Encode()
 	}
-	s.dialect, s.pgURL = DialectPostgres, u.String()
-	d, err := sqlx.Open("postgres", s.pgURL)
+	if opts.Pooled && q.Get("binary_parameters") != "yes" {
+		// Without it lib/pq parses and executes in two round trips, which a transaction
+		// pooler may send to two server connections.
+		return errors.New("db: open: behind a transaction pooler the PostgreSQL URL needs binary_parameters=yes (or no binary_parameters at all)")
+	}
+	s.dialect, s.pooled = DialectPostgres, opts.Pooled
+	switch {
+	case opts.DirectURL != "":
+		s.listenURL = opts.DirectURL
+	case !opts.Pooled:
+		s.listenURL = u.String()
+	}
+	d, err := sqlx.Open("postgres", u.String())
 	if err != nil {
 		return fmt.Errorf("db: open PostgreSQL: %w", err)
 	}
@@ -316,6 +343,9 @@ func (s *Store) preparePending(ctx context.Context) {
 
 // exec runs a statement written with ? on r.
 func (s *Store) exec(ctx context.Context, r runner, query string, args ...any) (sql.Result, error) {
+	if s.pooled {
+		return r.ExecContext(ctx, s.q(query), args...)
+	}
 	st, err := s.stmt(ctx, r, query)
 	if err != nil {
 		return nil, err
@@ -334,6 +364,9 @@ func (r errRow) Scan(...any) error { return r.err }
 
 // row runs a query written with ? on r and returns its single row.
 func (s *Store) row(ctx context.Context, r runner, query string, args ...any) scanner {
+	if s.pooled {
+		return r.QueryRowxContext(ctx, s.q(query), args...)
+	}
 	st, err := s.stmt(ctx, r, query)
 	if err != nil {
 		return errRow{err}
@@ -343,6 +376,9 @@ func (s *Store) row(ctx context.Context, r runner, query string, args ...any) sc
 
 // rows runs a query written with ? on r.
 func (s *Store) rows(ctx context.Context, r runner, query string, args ...any) (*sqlx.Rows, error) {
+	if s.pooled {
+		return r.QueryxContext(ctx, s.q(query), args...)
+	}
 	st, err := s.stmt(ctx, r, query)
 	if err != nil {
 		return nil, err

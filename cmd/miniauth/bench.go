@@ -30,6 +30,7 @@ type benchOptions struct {
 	concurrency int
 	logins      int
 	scenario    string
+	pooler      string
 }
 
 // benchResult is one scenario's figures.
@@ -56,6 +57,7 @@ func runBench(ctx context.Context, args []string, out io.Writer) error {
 	fs.DurationVar(&o.duration, "duration", 5*time.Second, "how long each scenario runs")
 	fs.IntVar(&o.concurrency, "concurrency", 64, "concurrent requests in flight")
 	fs.IntVar(&o.logins, "logins", 20000, "fresh wx.login codes prepared for the login scenario (the login scenario stops when they run out)")
+	fs.StringVar(&o.pooler, "database-pooler", "none", "transaction: --database-url leads through a transaction pooler (docs/scaling.md)")
 	fs.StringVar(&o.scenario, "scenario", "api", "api: token checks and logins beside a bare handler; bind: bind throughput beside the raw argon2id rate")
 	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
 		return nil
@@ -72,6 +74,9 @@ func runBench(ctx context.Context, args []string, out io.Writer) error {
 	}
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	cfg, err := benchConfig(o.databaseURL)
+	if err == nil && o.pooler != "none" {
+		cfg.PoolConfig, err = poolBenchConfig(o.databaseURL, o.pooler)
+	}
 	if err != nil {
 		return err
 	}

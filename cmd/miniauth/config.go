@@ -40,6 +40,9 @@ type Config struct {
 	// AdminPassword is the first operator's password (MINIAUTH_ADMIN_PASSWORD, no flag:
 	// passwords stay off command lines); empty means a random one, printed once.
 	AdminPassword string
+
+	// Several instances through a pooler (config_pool.go).
+	PoolConfig
 }
 
 // Simulated reports whether miniauth runs against its built-in WeChat simulator.
@@ -163,6 +166,9 @@ func parseConfig(name string, args []string, getenv func(string) string, out io.
 			errs = append(errs, fmt.Errorf("MINIAUTH_DATABASE_URL: %w", err))
 		}
 	}
+	// Several instances through a pooler (config_pool.go).
+	pool, poolErrs := parsePoolConfig(get, c.DatabaseURL)
+	c.PoolConfig, errs = pool, append(errs, poolErrs...)
 	c.AppID = get("MINIAUTH_WECHAT_APPID")
 	c.Secret = get("MINIAUTH_WECHAT_SECRET")
 	if (c.AppID == "") != (c.Secret == "") {

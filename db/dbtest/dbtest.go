@@ -4,6 +4,8 @@
 // PostgreSQL is found through MINIAUTH_TEST_POSTGRES (a URL whose user may create
 // databases) or else at postgres://postgres@127.0.0.1:5432/test. When it cannot be
 // reached the PostgreSQL variants are skipped, except under CI=true, where that fails.
+// With MINIAUTH_TEST_POOLER=transaction the PostgreSQL stores of Open and ForEach go
+// through a pgbouncer in transaction mode (Pgbouncer), as several instances would.
 package dbtest
 
 import (
@@ -52,6 +54,9 @@ func Open(t testing.TB, dialect string) *db.Store {
 		u = SQLiteURL(t)
 	case db.DialectPostgres:
 		u = PostgresURL(t)
+		if os.Getenv("MINIAUTH_TEST_POOLER") == "transaction" {
+			return openURL(t, Pgbouncer(t, u, 8), db.Options{Pooled: true})
+		}
 	default:
 		t.Fatalf("dbtest: unknown dialect %q", dialect)
 	}
@@ -62,9 +67,16 @@ func Open(t testing.TB, dialect string) *db.Store {
 // test ends. Call it twice with one URL for two instances sharing a database.
 func OpenURL(t testing.TB, u string) *db.Store {
 	t.Helper()
+	return openURL(t, u, db.Options{})
+}
+
+// openURL is OpenURL with options (the key ring is set here).
+func openURL(t testing.TB, u string, opts db.Options) *db.Store {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	s, err := db.Open(ctx, u, db.Options{Keys: Keys(t)})
+	opts.Keys = Keys(t)
+	s, err := db.Open(ctx, u, opts)
 	if err != nil {
 		t.Fatalf("dbtest: open: %v", err)
 	}
