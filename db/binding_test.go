@@ -13,7 +13,7 @@ import (
 	"miniauth/db/dbtest"
 )
 
-var cli = db.AuditActor{Type: "system", ID: "cli"}
+var cli = db.SystemActor("cli")
 
 // checkBind runs the unbound/bound code exchange for openid at now.
 func checkBind(t testing.TB, s *db.Store, openid string, now time.Time) (db.CheckBindResult, db.NewSession, []byte) {
@@ -182,7 +182,7 @@ func TestUnbindAndAccountChangesEndSessions(t *testing.T) {
 		feed0 := count(t, s, "revocations")
 
 		// Password change: both sessions carrying the account end, through the feed.
-		must(t, s.SetAccountPassword(ctx, acc.ID, "h2", db.AuditActor{Type: "operator", ID: "7", IP: "198.51.100.1"}))
+		must(t, s.SetAccountPassword(ctx, acc.ID, "h2", db.OperatorActor(db.Operator{Username: "7"}, "198.51.100.1")))
 		for _, h := range [][]byte{in.Session.TokenHash} {
 			if _, err := s.CheckToken(ctx, h, now); !errors.Is(err, db.ErrNotFound) {
 				t.Fatalf("session survived a password change: %v", err)
@@ -233,7 +233,7 @@ func TestUnbindAndAccountChangesEndSessions(t *testing.T) {
 		_ = br
 
 		// Operator bind and unbind, with reasons in the audit log.
-		op := db.AuditActor{Type: "operator", ID: "3"}
+		op := db.OperatorActor(db.Operator{Username: "3"}, "")
 		must(t, s.OperatorBind(ctx, r.User.ID, acc.ID, "asked at the desk", op))
 		if err := s.OperatorBind(ctx, plain.WxUserID, acc.ID, "x", op); !errors.Is(err, db.ErrAccountBound) {
 			t.Fatalf("operator bind of a taken account: %v", err)

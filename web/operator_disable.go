@@ -1,8 +1,6 @@
 package web
 
 import (
-	"fmt"
-
 	"github.com/gofiber/fiber/v2"
 
 	"miniauth/views"
@@ -23,13 +21,12 @@ func (h *Handler) setOperatorDisabled(c *fiber.Ctx, disabled bool) error {
 	if disabled && id == operatorOf(c).ID {
 		return failed(c, views.PathOperators, t(c, "error.forbidden"))
 	}
-	if err := h.store.SetOperatorDisabled(c.UserContext(), id, disabled); err != nil {
+	if err := h.store.SetOperatorDisabled(c.UserContext(), id, disabled, h.auditActor(c)); err != nil {
 		return storeError(err)
 	}
-	action, msg := "operator.enable", "flash.operator_enabled"
+	msg := "flash.operator_enabled"
 	if disabled {
-		action, msg = "operator.disable", "flash.operator_disabled"
+		msg = "flash.operator_disabled"
 	}
-	h.audit(c, action, fmt.Sprintf("operator:%d", id), "")
 	return done(c, views.PathOperators, t(c, msg))
 }
