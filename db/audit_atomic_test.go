@@ -105,7 +105,9 @@ func TestNoChangeWithoutItsAudit(t *testing.T) {
 			{"refresh reuse", func() error {
 				_, err := s.RotateRefresh(ctx, reuseNS.RefreshHash, newSession(now.Add(time.Hour)))
 				return err
-			}, func() bool { return queryInt(t, s, `SELECT COUNT(*) FROM sessions WHERE refresh_hash = ? AND revoked_at IS NULL`, rotated.RefreshHash) != 1 }},
+			}, func() bool {
+				return queryInt(t, s, `SELECT COUNT(*) FROM sessions WHERE refresh_hash = ? AND revoked_at IS NULL`, rotated.RefreshHash) != 1
+			}},
 			{"operator create", func() error { _, err := s.CreateOperator(ctx, "newop", "$argon2id$x", db.RoleViewer, ops); return err }, func() bool {
 				return queryInt(t, s, `SELECT COUNT(*) FROM operators WHERE username = 'newop'`) != 0
 			}},
