@@ -77,7 +77,7 @@ func TestCheckBindTicketThenBind(t *testing.T) {
 			t.Fatalf("the new session carries the account: %+v %v", got, err)
 		}
 		b, err := s.BindingOfWxUser(ctx, res.User.ID)
-		if err != nil || b.AccountID != acc.ID || b.AppID != testAppID || b.CreatedBy != "user" {
+		if err != nil || b.AccountID != acc.ID || b.Username != "alice" || b.CreatedBy != "user" {
 			t.Fatalf("binding: %+v %v", b, err)
 		}
 		// The ticket is consumed.

@@ -57,7 +57,7 @@ func (h *Handler) userDetail(c *fiber.Ctx, id int64, revealed string) error {
 		v.User.Phone = revealed
 	}
 
-	b, err := h.store.BindingForConsole(ctx, id)
+	b, err := h.store.BindingOfWxUser(ctx, id)
 	switch {
 	case err == nil:
 		v.Binding = &views.BindingInfo{AccountID: b.AccountID, Username: b.Username, AccountName: b.AccountName,
