@@ -46,7 +46,7 @@ func TestNoChangeWithoutItsAudit(t *testing.T) {
 		op, err := s.CreateOperator(ctx, "ops", "$argon2id$old", db.RoleAdmin, sys)
 		must(t, err)
 		opHash := tokenHash()
-		must(t, s.OperatorSignedIn(ctx, opHash, op, "198.51.100.1", "ua", time.Hour))
+		must(t, s.OperatorSignedIn(ctx, opHash, op, "198.51.100.1", "ua", now, now.Add(time.Hour)))
 		acc, err := s.CreateAccount(ctx, "acc", "", "$argon2id$old", sys)
 		must(t, err)
 		execSQL(t, s, `INSERT INTO login_attempts (at, username, ip) VALUES (?, 'acc', '203.0.113.1')`, now.UnixMilli())
@@ -117,7 +117,9 @@ func TestNoChangeWithoutItsAudit(t *testing.T) {
 			{"operator passwd", func() error { return s.SetOperatorPassword(ctx, op.ID, "$argon2id$new", ops) }, func() bool {
 				return queryInt(t, s, `SELECT COUNT(*) FROM operators WHERE password_hash = '$argon2id$new'`) != 0 || count(t, s, "operator_sessions") != 1
 			}},
-			{"sign-in", func() error { return s.OperatorSignedIn(ctx, tokenHash(), op, "198.51.100.1", "ua", time.Hour) }, func() bool {
+			{"sign-in", func() error {
+				return s.OperatorSignedIn(ctx, tokenHash(), op, "198.51.100.1", "ua", now, now.Add(time.Hour))
+			}, func() bool {
 				return count(t, s, "operator_sessions") != 1 || count(t, s, "operator_signin_attempts") != 1
 			}},
 			{"sign-in failure", func() error { return s.OperatorSignInFailed(ctx, 0, "ops", "198.51.100.2") }, func() bool { return false }},

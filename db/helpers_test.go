@@ -100,3 +100,35 @@ func must(t testing.TB, err error) {
 }
 
 func openid(i int) string { return fmt.Sprintf("o_%06d", i) }
+
+// bindWait is how long key k must wait before a bind try at now, as a bind finds out:
+// ReserveBind, then the reserved try given back unchecked (ReleaseBindAttempt).
+func bindWait(t testing.TB, s *db.Store, k db.ThrottleKey, now time.Time) time.Duration {
+	t.Helper()
+	ctx := context.Background()
+	c, err := s.ReserveBind(ctx, db.BindCheckInput{WxUserID: k.WxUserID, Username: k.Username, IP: k.IP, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.AttemptID != 0 {
+		must(t, s.ReleaseBindAttempt(ctx, c.AttemptID, nil))
+	}
+	return c.Wait
+}
+
+// bindTicket is the ticket a bind with this ticket hash finds at now (WxUserID 0: none
+// usable), read as a bind reads it: ReserveBind by a username with no failures, then the
+// try given back unchecked.
+func bindTicket(t testing.TB, s *db.Store, ticket []byte, now time.Time) db.BindTicket {
+	t.Helper()
+	ctx := context.Background()
+	c, err := s.ReserveBind(ctx, db.BindCheckInput{TicketHash: ticket, Username: "ticket-probe", IP: "192.0.2.250", Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.AttemptID != 0 {
+		must(t, s.ReleaseBindAttempt(ctx, c.AttemptID, ticket))
+		c.Ticket.Failures-- // the probe's own try, given back
+	}
+	return c.Ticket
+}

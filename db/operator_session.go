@@ -17,15 +17,15 @@ type OperatorSession struct {
 }
 
 // OperatorSignedIn records a successful console sign-in of op from ip in one transaction:
-// the session row (found later by hash, the SHA-256 of the cookie's token; it ends maxAge
-// from now at the latest), the operator's last login, forgetting the failed sign-in tries
+// the session row (found later by hash, the SHA-256 of the cookie's token; it ends at
+// expires at the latest), the operator's last login, forgetting the failed sign-in tries
 // of its username from ip (the reserved try of this sign-in among them) and an
-// "operator.login" audit event.
-func (s *Store) OperatorSignedIn(ctx context.Context, hash []byte, op Operator, ip, userAgent string, maxAge time.Duration) error {
-	now := s.now()
+// "operator.login" audit event. now is the clock the console checks its sessions with
+// (OperatorSessionByHash).
+func (s *Store) OperatorSignedIn(ctx context.Context, hash []byte, op Operator, ip, userAgent string, now, expires time.Time) error {
 	return s.tx(ctx, "operator signed in", func(tx *sqlx.Tx) error {
 		if _, err := s.exec(ctx, tx, `INSERT INTO operator_sessions (hash, operator_id, ip, user_agent, created_at, last_seen_at, expires_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, hash, op.ID, ip, userAgent, now.UnixMilli(), now.UnixMilli(), now.Add(maxAge).UnixMilli()); err != nil {
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, hash, op.ID, ip, userAgent, now.UnixMilli(), now.UnixMilli(), expires.UnixMilli()); err != nil {
 			return err
 		}
 		if _, err := s.exec(ctx, tx, `UPDATE operators SET last_login_at = ? WHERE id = ?`, now.UnixMilli(), op.ID); err != nil {
