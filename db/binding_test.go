@@ -71,9 +71,9 @@ func TestCheckBindTicketThenBind(t *testing.T) {
 		if br.Session.AccountID != acc.ID || br.Account.Username != "alice" || br.User.ID != res.User.ID {
 			t.Fatalf("bind result: %+v", br)
 		}
-		got, err := s.SessionByTokenHash(ctx, in.Session.TokenHash)
-		if err != nil || got.AccountID != acc.ID {
-			t.Fatalf("the new session carries the account: %+v %v", got, err)
+		got := storedSession(t, s, in.Session.TokenHash)
+		if got.AccountID != acc.ID {
+			t.Fatalf("the new session carries the account: %+v", got)
 		}
 		b, err := s.BindingOfWxUser(ctx, res.User.ID)
 		if err != nil || b.AccountID != acc.ID || b.Username != "alice" || b.CreatedBy != "user" {
@@ -145,7 +145,7 @@ func TestBindRules(t *testing.T) {
 		if after := rows(); after != before {
 			t.Fatalf("a refused bind left rows: %v -> %v", before, after)
 		}
-		if got, _ := s.SessionByTokenHash(ctx, mustSessionHash(t, s, sess.ID)); !got.RevokedAt.IsZero() {
+		if got := storedSession(t, s, mustSessionHash(t, s, sess.ID)); !got.RevokedAt.IsZero() {
 			t.Fatal("a refused bind ended the Bearer session")
 		}
 		// The ticket of a refused bind is still usable.
@@ -290,9 +290,9 @@ func TestBindRefusalsAndResult(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		stored, err := s.SessionByTokenHash(ctx, in.Session.TokenHash)
-		if err != nil || res.Session != stored {
-			t.Fatalf("session: %+v, stored %+v (%v)", res.Session, stored, err)
+		stored := storedSession(t, s, in.Session.TokenHash)
+		if res.Session != stored {
+			t.Fatalf("session: %+v, stored %+v", res.Session, stored)
 		}
 		a, _ := s.AccountByID(ctx, acc)
 		u, _ := s.WxUserByID(ctx, r.User.ID)

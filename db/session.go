@@ -54,9 +54,9 @@ func scanSession(r scanner, extra ...any) (Session, error) {
 	return s, err
 }
 
-// SessionByTokenHash returns the session whose current access token has this hash, alive
-// or not; ErrNotFound if none. Token checks should use CheckToken, which caches.
-func (s *Store) SessionByTokenHash(ctx context.Context, hash []byte) (Session, error) {
+// sessionByTokenHash returns the session whose current access token has this hash, alive
+// or not; ErrNotFound if none. It is what CheckToken loads on a cache miss.
+func (s *Store) sessionByTokenHash(ctx context.Context, hash []byte) (Session, error) {
 	sess, err := scanSession(s.row(ctx, s.r, `SELECT `+sessionColumns+` FROM sessions WHERE token_hash = ?`, hash))
 	if err != nil {
 		return Session{}, wrap("session by token", err)

@@ -63,9 +63,9 @@ func TestCheckTokenExpiries(t *testing.T) {
 		if _, err := s.RevokeSession(ctx, 424242, db.UserActor(u.ID, "")); !errors.Is(err, db.ErrNotFound) {
 			t.Fatalf("revoke of no session: %v", err)
 		}
-		got, err = s.SessionByTokenHash(ctx, ns.TokenHash)
-		if err != nil || got.RevokedAt.IsZero() || got.RevokedBy != fmt.Sprintf("user:%d", u.ID) {
-			t.Fatalf("revoked row: %+v %v", got, err)
+		got = storedSession(t, s, ns.TokenHash)
+		if got.RevokedAt.IsZero() || got.RevokedBy != fmt.Sprintf("user:%d", u.ID) {
+			t.Fatalf("revoked row: %+v", got)
 		}
 	})
 }
@@ -79,13 +79,13 @@ func TestLastSeenFlush(t *testing.T) {
 			t.Fatal(err)
 		}
 		// A check writes nothing by itself.
-		if got, _ := s.SessionByTokenHash(ctx, ns.TokenHash); !got.LastSeenAt.Equal(t0) {
+		if got := storedSession(t, s, ns.TokenHash); !got.LastSeenAt.Equal(t0) {
 			t.Fatalf("token check wrote last_seen_at: %v", got.LastSeenAt)
 		}
 		must(t, s.FlushLastSeen(ctx))
-		got, err := s.SessionByTokenHash(ctx, ns.TokenHash)
-		if err != nil || !got.LastSeenAt.Equal(seen) {
-			t.Fatalf("after flush: %v %v (session %d)", got.LastSeenAt, err, sess.ID)
+		got := storedSession(t, s, ns.TokenHash)
+		if !got.LastSeenAt.Equal(seen) {
+			t.Fatalf("after flush: %v (session %d)", got.LastSeenAt, sess.ID)
 		}
 		// Nothing new: nothing to write, and no error.
 		must(t, s.FlushLastSeen(ctx))
@@ -135,7 +135,7 @@ func TestRotateRefresh(t *testing.T) {
 		if _, err := s.CheckToken(ctx, third.TokenHash, t2); !errors.Is(err, db.ErrNotFound) {
 			t.Fatalf("session survived refresh reuse: %v", err)
 		}
-		row, _ := s.SessionByTokenHash(ctx, third.TokenHash)
+		row := storedSession(t, s, third.TokenHash)
 		if row.RevokedBy != "refresh_reuse" || row.RevokedAt.IsZero() {
 			t.Fatalf("reuse revocation: %+v", row)
 		}
