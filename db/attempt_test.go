@@ -14,7 +14,7 @@ import (
 func fail(t testing.TB, s *db.Store, k db.ThrottleKey, account int64, ticket []byte, now time.Time) time.Duration {
 	t.Helper()
 	w, err := s.RecordBindFailure(context.Background(), db.BindFailure{ThrottleKey: k, AccountID: account,
-		TicketHash: ticket, Actor: db.AuditActor{Type: "user", IP: k.IP}, Now: now})
+		TicketHash: ticket, Actor: db.UserActor(k.WxUserID, k.IP), Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,7 +31,7 @@ func checkBind(t testing.TB, s *db.Store, openid string, now time.Time) (db.Chec
 
 func bindInput(ticket []byte, wx, account int64, username string, now time.Time) db.BindInput {
 	return db.BindInput{TicketHash: ticket, WxUserID: wx, AppID: testAppID, AccountID: account,
-		Username: username, Session: newSession(now), Actor: db.AuditActor{Type: "user", IP: "203.0.113.7"}}
+		Username: username, Session: newSession(now), Actor: db.UserActor(wx, "203.0.113.7")}
 }
 
 func count(t testing.TB, s *db.Store, table string) int64 {
@@ -76,7 +76,7 @@ func TestCheckBindTicketThenBind(t *testing.T) {
 			t.Fatalf("the new session carries the account: %+v", got)
 		}
 		b, err := s.BindingOfWxUser(ctx, res.User.ID)
-		if err != nil || b.AccountID != acc.ID || b.Username != "alice" || b.CreatedBy != "user" {
+		if err != nil || b.AccountID != acc.ID || b.Username != "alice" || b.CreatedBy != "user:"+itoa(res.User.ID) {
 			t.Fatalf("binding: %+v %v", b, err)
 		}
 		// The ticket is consumed.
@@ -215,7 +215,7 @@ func TestUnbindAndAccountChangesEndSessions(t *testing.T) {
 		_, s4, _ := login(t, s, "o_carol", "k", now)
 		ns := newSession(now)
 		fresh, err := s.Unbind(ctx, db.UnbindInput{WxUserID: r.User.ID, SessionID: s4.ID, Session: &ns,
-			Actor: db.AuditActor{Type: "user", ID: itoa(r.User.ID)}})
+			Actor: db.UserActor(r.User.ID, "")})
 		must(t, err)
 		if fresh.AccountID != 0 || fresh.ID == 0 {
 			t.Fatalf("fresh session: %+v", fresh)
