@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -122,9 +123,14 @@ func (s *Store) SetOperatorPassword(ctx context.Context, id int64, passwordHash 
 	return s.updateOperator(ctx, id, "operator.passwd", `password_hash = ?`, passwordHash, actor)
 }
 
+// ErrDisableSelf means an operator tried to disable themself, which would lock the
+// console's last admin out as easily as anyone else; nothing was written.
+var ErrDisableSelf = errors.New("db: an operator cannot disable themself")
+
 // SetOperatorDisabled disables or enables an operator, in one transaction with an
 // "operator.disable" or "operator.enable" audit event by actor; disabling signs them out
-// everywhere. ErrNotFound if there is no such operator.
+// everywhere. ErrNotFound if there is no such operator, ErrDisableSelf if actor is the
+// operator being disabled.
 func (s *Store) SetOperatorDisabled(ctx context.Context, id int64, disabled bool, actor AuditActor) error {
 	action := "operator.enable"
 	if disabled {
@@ -143,6 +149,9 @@ func (s *Store) updateOperator(ctx context.Context, id int64, action, set string
 			v, now.UnixMilli(), id).Scan(&username)
 		if err != nil {
 			return err // ErrNotFound: no such operator
+		}
+		if action == "operator.disable" && actor.Type == ActorOperator && actor.ID == username {
+			return ErrDisableSelf
 		}
 		res, err := s.exec(ctx, tx, `DELETE FROM operator_sessions WHERE operator_id = ?`, id)
 		if err != nil {

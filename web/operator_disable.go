@@ -1,8 +1,11 @@
 package web
 
 import (
+	"errors"
+
 	"github.com/gofiber/fiber/v2"
 
+	"miniauth/db"
 	"miniauth/views"
 )
 
@@ -18,10 +21,11 @@ func (h *Handler) setOperatorDisabled(c *fiber.Ctx, disabled bool) error {
 	if err != nil {
 		return err
 	}
-	if disabled && id == operatorOf(c).ID {
+	err = h.store.SetOperatorDisabled(c.UserContext(), id, disabled, h.auditActor(c))
+	if errors.Is(err, db.ErrDisableSelf) {
 		return failed(c, views.PathOperators, t(c, "error.forbidden"))
 	}
-	if err := h.store.SetOperatorDisabled(c.UserContext(), id, disabled, h.auditActor(c)); err != nil {
+	if err != nil {
 		return storeError(err)
 	}
 	msg := "flash.operator_enabled"
