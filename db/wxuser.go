@@ -100,9 +100,9 @@ func (s *Store) WxUserByID(ctx context.Context, id int64) (WxUser, error) {
 }
 
 // UpdateProfile replaces the profile of a live (not deleted) user and returns the row, in
-// one transaction with a "user.profile" audit event by actor. An AvatarURL under AvatarPath must
-// name a stored image (ErrNoAvatar otherwise); the image the user showed before is deleted
-// when no user refers to it any more.
+// one transaction with a "user.profile" audit event by actor. An AvatarURL under
+// AvatarPath must name a stored image (ErrNoAvatar otherwise); the image the user showed
+// before is deleted when no user refers to it any more.
 func (s *Store) UpdateProfile(ctx context.Context, id int64, p Profile, actor AuditActor) (WxUser, error) {
 	now := s.now()
 	var u WxUser
