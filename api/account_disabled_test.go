@@ -18,7 +18,7 @@ func TestDisabledAccountLogsNobodyIn(t *testing.T) {
 		b := e.bind(e.ticket("zhao"), "", "zhao", "a good password")
 		wantBound(t, b, acc)
 		ctx := context.Background()
-		op := db.AuditActor{Type: "operator", ID: "1"}
+		op := db.OperatorActor(db.Operator{Username: "1"}, "")
 		if err := store.SetAccountDisabled(ctx, acc.ID, true, op); err != nil {
 			t.Fatal(err)
 		}

@@ -166,7 +166,7 @@ func TestCodeLoginPathsAgree(t *testing.T) {
 
 		// A bound account an operator disabled: both refuse it alike, no session starts.
 		ctx := t.Context()
-		op := db.AuditActor{Type: "operator", ID: "1"}
+		op := db.OperatorActor(db.Operator{Username: "1"}, "")
 		if err := e.store.SetAccountDisabled(ctx, acc.ID, true, op); err != nil {
 			t.Fatal(err)
 		}

@@ -19,7 +19,8 @@ func (h *Handler) logout(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	err = h.store.RevokeSession(c.UserContext(), s.ID, "user")
+	// A session ended meanwhile answers the same: the caller's goal holds.
+	_, err = h.store.RevokeSession(c.UserContext(), s.ID, db.UserActor(s.WxUserID, h.clientIP(c)))
 	if err != nil && !errors.Is(err, db.ErrNotFound) {
 		return storeUnavailable(err)
 	}

@@ -116,7 +116,7 @@ func (h *Handler) userAvatar(c *fiber.Ctx) error {
 	}
 	sum := sha256.Sum256(out)
 	name := hex.EncodeToString(sum[:]) + ".jpg"
-	u, err := h.store.SetAvatar(ctx, s.WxUserID, name, "image/jpeg", out, h.clientIP(c))
+	u, err := h.store.SetAvatar(ctx, s.WxUserID, name, "image/jpeg", out, db.UserActor(s.WxUserID, h.clientIP(c)))
 	if errors.Is(err, db.ErrNotFound) {
 		return unauthorized("this user no longer exists: log in again")
 	}

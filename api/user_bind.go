@@ -5,7 +5,6 @@ import (
 	"errors"
 	"math"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -123,7 +122,7 @@ func (h *Handler) bind(c *fiber.Ctx) error {
 		h.releaseAttempt(ctx, chk.AttemptID, who.ticketHash) // no verdict
 		return hasherError(ctx, err)
 	}
-	actor := db.AuditActor{Type: "user", ID: strconv.FormatInt(who.wxUserID, 10), IP: ip}
+	actor := db.UserActor(who.wxUserID, ip)
 	if !ok {
 		if _, err := h.store.RecordBindFailure(ctx, db.BindFailure{ThrottleKey: key, AccountID: acc.ID,
 			AttemptID: chk.AttemptID, TicketHash: who.ticketHash, Actor: actor, Now: now}); err != nil {

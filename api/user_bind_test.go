@@ -25,7 +25,7 @@ func (e *env) account(username, name, pw string) db.Account {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	a, err := e.store.CreateAccount(context.Background(), username, name, enc, db.AuditActor{Type: "system", ID: "test"})
+	a, err := e.store.CreateAccount(context.Background(), username, name, enc, db.SystemActor("test"))
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -187,7 +187,7 @@ func TestBindRulesOrder(t *testing.T) {
 		}
 
 		// Disabled account: 403 after the password, 401 before.
-		if err := store.SetAccountDisabled(ctx, other.ID, true, db.AuditActor{Type: "system", ID: "test"}); err != nil {
+		if err := store.SetAccountDisabled(ctx, other.ID, true, db.SystemActor("test")); err != nil {
 			t.Fatal(err)
 		}
 		tk = e.ticket("dave")
@@ -196,7 +196,7 @@ func TestBindRulesOrder(t *testing.T) {
 
 		// Disabling a bound account ends its sessions.
 		bobSession := e.login("bob").str("token")
-		if err := store.SetAccountDisabled(ctx, acc.ID, true, db.AuditActor{Type: "operator", ID: "1"}); err != nil {
+		if err := store.SetAccountDisabled(ctx, acc.ID, true, db.OperatorActor(db.Operator{Username: "1"}, "")); err != nil {
 			t.Fatal(err)
 		}
 		if c := e.call("GET", "/api/checklogin", bobSession, nil); c.body["is_login"] != false {
@@ -215,7 +215,7 @@ func TestBindImportedBcryptIsRehashed(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := store.ImportAccounts(ctx, rows, db.AuditActor{Type: "system", ID: "test"}); err != nil {
+		if _, err := store.ImportAccounts(ctx, rows, db.SystemActor("test")); err != nil {
 			t.Fatal(err)
 		}
 		acc, _ := store.AccountByUsername(ctx, "erin")
@@ -313,7 +313,7 @@ func TestBindThrottleAcrossInstances(t *testing.T) {
 			if ra := r.header.Get("Retry-After"); ra == "" || ra == "0" {
 				t.Fatalf("Retry-After missing: %v", r.header)
 			}
-			if _, err := b.store.UnlockAccount(context.Background(), "frank", db.AuditActor{Type: "system", ID: "test"}); err != nil {
+			if _, err := b.store.UnlockAccount(context.Background(), "frank", db.SystemActor("test")); err != nil {
 				t.Fatal(err)
 			}
 			if r := b.bind(b.ticket("frank"), "", "frank", "frank-pw"); r.status != 200 || r.num("code") != 1 {

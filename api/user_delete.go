@@ -15,7 +15,7 @@ func (h *Handler) userDelete(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	err = h.store.DeleteWxUser(c.UserContext(), s.WxUserID, "user", h.clientIP(c))
+	err = h.store.DeleteWxUser(c.UserContext(), s.WxUserID, db.UserActor(s.WxUserID, h.clientIP(c)))
 	if errors.Is(err, db.ErrNotFound) {
 		return unauthorized("this user no longer exists")
 	}

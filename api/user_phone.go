@@ -55,7 +55,7 @@ func (h *Handler) userPhone(c *fiber.Ctx) error {
 	if err != nil {
 		return h.phoneError(ctx, err)
 	}
-	if err := h.store.SetPhone(ctx, u.ID, p.PhoneNumber, p.CountryCode); err != nil {
+	if err := h.store.SetPhone(ctx, u.ID, p.PhoneNumber, p.CountryCode, db.UserActor(u.ID, h.clientIP(c))); err != nil {
 		if errors.Is(err, db.ErrNotFound) {
 			return unauthorized("this user no longer exists: log in again")
 		}

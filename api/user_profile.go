@@ -75,7 +75,7 @@ func (h *Handler) userProfile(c *fiber.Ctx) error {
 	if err := h.checkProfile(c, &p); err != nil {
 		return err
 	}
-	u, err = h.store.UpdateProfile(c.UserContext(), u.ID, p)
+	u, err = h.store.UpdateProfile(c.UserContext(), u.ID, p, db.UserActor(u.ID, h.clientIP(c)))
 	if errors.Is(err, db.ErrNotFound) {
 		return unauthorized("this user no longer exists: log in again")
 	}

@@ -3,7 +3,6 @@ package api
 import (
 	"errors"
 	"net/http"
-	"strconv"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -31,7 +30,7 @@ func (h *Handler) unbind(c *fiber.Ctx) error {
 	iss := h.issue(c, now, now.Add(h.cfg.SessionMax))
 	ns := iss.NewSession
 	_, err = h.store.Unbind(ctx, db.UnbindInput{WxUserID: s.WxUserID, SessionID: s.ID, Session: &ns,
-		Actor: db.AuditActor{Type: "user", ID: strconv.FormatInt(s.WxUserID, 10), IP: h.clientIP(c)}})
+		Actor: db.UserActor(s.WxUserID, h.clientIP(c))})
 	if errors.Is(err, db.ErrNotFound) {
 		return newError(http.StatusConflict, "conflict", "this WeChat user is not bound to an account")
 	}

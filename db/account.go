@@ -93,27 +93,6 @@ func NormalizeUsername(username string) (string, error) {
 	return u, nil
 }
 
-// AuditActor is who makes a change, as the audit log records it: Type "user" (a WeChat
-// user, ID its id), "operator" (ID the operator's id) or "system" (ID e.g. "cli"), and the
-// IP the request came from.
-type AuditActor struct {
-	Type, ID, IP string
-}
-
-// event builds an audit event by this actor.
-func (a AuditActor) event(now time.Time, action, target, detail string) AuditEvent {
-	return AuditEvent{At: now, ActorType: a.Type, ActorID: a.ID, Action: action, Target: target,
-		IP: a.IP, Detail: detail}
-}
-
-// by is the actor as sessions.revoked_by and bindings.created_by record it.
-func (a AuditActor) by() string {
-	if a.ID == "" {
-		return a.Type
-	}
-	return a.Type + ":" + a.ID
-}
-
 func accountTarget(id int64) string { return fmt.Sprintf("account:%d", id) }
 
 // AccountByUsername returns the account with this username (compared in normalized form);

@@ -186,7 +186,7 @@ func TestImportFileBounds(t *testing.T) {
 // minutes is refused whole, the row named; and ImportAccounts refuses such a hash itself.
 func TestImportRefusesCostlyHash(t *testing.T) {
 	ctx := context.Background()
-	cli := db.AuditActor{Type: "system", ID: "test"}
+	cli := db.SystemActor("test")
 	dbtest.ForEach(t, func(t *testing.T, s *db.Store) {
 		file := "alice,Alice,alice-pw\nbob,Bob," + withCost(31) + "\ncarol,Carol," + legacyHash + "\n"
 		rep := rejections(t, file)
@@ -216,7 +216,7 @@ func TestImportRefusesCostlyHash(t *testing.T) {
 // file with one existing username writes nothing.
 func TestImportAllOrNothing(t *testing.T) {
 	ctx := context.Background()
-	cli := db.AuditActor{Type: "system", ID: "test"}
+	cli := db.SystemActor("test")
 	at := time.UnixMilli(1_760_000_000_000)
 	for _, dialect := range dbtest.Dialects {
 		t.Run(dialect, func(t *testing.T) {

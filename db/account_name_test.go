@@ -17,7 +17,7 @@ import (
 func TestAccountNameIsText(t *testing.T) {
 	dbtest.ForEach(t, func(t *testing.T, s *db.Store) {
 		ctx := context.Background()
-		actor := db.AuditActor{Type: "system", ID: "test"}
+		actor := db.SystemActor("test")
 		for i, name := range []string{"a\x00b", "\xffname", "tab\there"} {
 			_, err := s.CreateAccount(ctx, "user"+string(rune('a'+i)), name, "$argon2id$x", actor)
 			if !errors.Is(err, db.ErrInvalidAccountName) {
@@ -28,7 +28,7 @@ func TestAccountNameIsText(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, name := range []string{"op\x00", "\xffop", ""} {
-			if _, err := s.CreateOperator(ctx, name, "$argon2id$x", db.RoleViewer); !errors.Is(err, db.ErrInvalidUsername) {
+			if _, err := s.CreateOperator(ctx, name, "$argon2id$x", db.RoleViewer, db.SystemActor("test")); !errors.Is(err, db.ErrInvalidUsername) {
 				t.Fatalf("operator %q: want ErrInvalidUsername, got %v", name, err)
 			}
 		}

@@ -75,16 +75,6 @@ func (s *Store) throttleState(ctx context.Context, r runner, k ThrottleKey, now 
 	return st, err
 }
 
-// BindThrottle returns how long the key must wait before its next password try at now;
-// 0 means it may try. Callers answer 429 with Retry-After instead of sleeping.
-func (s *Store) BindThrottle(ctx context.Context, k ThrottleKey, now time.Time) (time.Duration, error) {
-	st, err := s.throttleState(ctx, s.r, k, now, 0)
-	if err != nil {
-		return 0, wrap("bind throttle", err)
-	}
-	return st.wait(now), nil
-}
-
 // BindFailure is a wrong password or unknown username on bind.
 type BindFailure struct {
 	ThrottleKey

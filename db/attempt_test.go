@@ -14,7 +14,7 @@ import (
 func fail(t testing.TB, s *db.Store, k db.ThrottleKey, account int64, ticket []byte, now time.Time) time.Duration {
 	t.Helper()
 	w, err := s.RecordBindFailure(context.Background(), db.BindFailure{ThrottleKey: k, AccountID: account,
-		TicketHash: ticket, Actor: db.AuditActor{Type: "user", IP: k.IP}, Now: now})
+		TicketHash: ticket, Actor: db.UserActor(k.WxUserID, k.IP), Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,18 +28,18 @@ func TestThrottleGrowsAndClears(t *testing.T) {
 		k := db.ThrottleKey{Username: "erin", IP: "203.0.113.9", WxUserID: 42}
 		now := t0
 		for i := 1; i <= 5; i++ {
-			if w, _ := s.BindThrottle(ctx, k, now); w != 0 {
+			if w := bindWait(t, s, k, now); w != 0 {
 				t.Fatalf("try %d must be free, wait %v", i, w)
 			}
 			fail(t, s, k, acc.ID, nil, now)
 			now = now.Add(time.Millisecond)
 		}
 		// After 5 failures: 1 s after the last, then 2 s, 4 s, ...
-		if w, _ := s.BindThrottle(ctx, k, now); w <= 0 || w > time.Second {
+		if w := bindWait(t, s, k, now); w <= 0 || w > time.Second {
 			t.Fatalf("6th try: wait %v, want (0, 1s]", w)
 		}
 		now = now.Add(time.Second)
-		if w, _ := s.BindThrottle(ctx, k, now); w != 0 {
+		if w := bindWait(t, s, k, now); w != 0 {
 			t.Fatalf("after the wait: %v", w)
 		}
 		if w := fail(t, s, k, acc.ID, nil, now); w != 2*time.Second {
@@ -50,18 +50,18 @@ func TestThrottleGrowsAndClears(t *testing.T) {
 		}
 		// The same username from another IP and WeChat user is not slowed by these keys.
 		other := db.ThrottleKey{Username: "erin", IP: "198.51.100.2", WxUserID: 43}
-		if w, _ := s.BindThrottle(ctx, other, now); w != 0 {
+		if w := bindWait(t, s, other, now); w != 0 {
 			t.Fatalf("other key: %v", w)
 		}
 		// Same WeChat user, new IP: still slowed (the (account, WeChat user) key).
-		if w, _ := s.BindThrottle(ctx, db.ThrottleKey{Username: "erin", IP: "198.51.100.3", WxUserID: 42}, now); w == 0 {
+		if w := bindWait(t, s, db.ThrottleKey{Username: "erin", IP: "198.51.100.3", WxUserID: 42}, now); w == 0 {
 			t.Fatal("changing IP escaped the (account, WeChat user) key")
 		}
 		// Waits are capped at 15 minutes.
 		for i := 0; i < 20; i++ {
 			fail(t, s, k, acc.ID, nil, now)
 		}
-		if w, _ := s.BindThrottle(ctx, k, now); w != 15*time.Minute {
+		if w := bindWait(t, s, k, now); w != 15*time.Minute {
 			t.Fatalf("cap: %v", w)
 		}
 		// Unlock forgets everything.
@@ -69,7 +69,7 @@ func TestThrottleGrowsAndClears(t *testing.T) {
 		if err != nil || n != 26 {
 			t.Fatalf("unlock: %d %v", n, err)
 		}
-		if w, _ := s.BindThrottle(ctx, k, now); w != 0 {
+		if w := bindWait(t, s, k, now); w != 0 {
 			t.Fatalf("after unlock: %v", w)
 		}
 		if _, err := s.UnlockAccount(ctx, "nobody", cli); !errors.Is(err, db.ErrNotFound) {
@@ -88,7 +88,6 @@ func TestThrottleBackstopAndSharedAcrossInstances(t *testing.T) {
 				u = dbtest.PostgresURL(t)
 			}
 			a, b := dbtest.OpenURL(t, u), dbtest.OpenURL(t, u)
-			ctx := context.Background()
 			// 100 failures in an hour, each from its own IP and WeChat user, recorded by
 			// one instance: every key of the account is refused on the other.
 			now := t0
@@ -98,12 +97,11 @@ func TestThrottleBackstopAndSharedAcrossInstances(t *testing.T) {
 				now = now.Add(time.Second)
 			}
 			fresh := db.ThrottleKey{Username: "frank", IP: "192.0.2.1", WxUserID: 5}
-			w, err := b.BindThrottle(ctx, fresh, now)
-			if err != nil || w <= 0 || w > time.Hour {
-				t.Fatalf("backstop on the other instance: %v %v", w, err)
+			if w := bindWait(t, b, fresh, now); w <= 0 || w > time.Hour {
+				t.Fatalf("backstop on the other instance: %v", w)
 			}
 			// An hour after the first failure the backstop lifts.
-			if w, _ := b.BindThrottle(ctx, fresh, t0.Add(time.Hour+time.Second)); w != 0 {
+			if w := bindWait(t, b, fresh, t0.Add(time.Hour+time.Second)); w != 0 {
 				t.Fatalf("backstop after an hour: %v", w)
 			}
 			if n := queryInt(t, b, `SELECT COUNT(*) FROM audit_events WHERE action = 'account.lockout'`); n != 1 {
@@ -122,8 +120,8 @@ func TestTicketDiesAfterFiveFailuresAndSuccessClears(t *testing.T) {
 		for i := 0; i < 4; i++ {
 			fail(t, s, k, acc.ID, ticket, t0)
 		}
-		if _, err := s.TicketByHash(ctx, ticket, t0); err != nil {
-			t.Fatalf("4 failures: ticket still alive: %v", err)
+		if tk := bindTicket(t, s, ticket, t0); tk.WxUserID != r.User.ID || tk.Failures != 4 {
+			t.Fatalf("4 failures: ticket still alive: %+v", tk)
 		}
 		// A success from this key forgets its failures (the ticket's count stays).
 		if _, err := s.Bind(ctx, bindInput(ticket, r.User.ID, acc.ID, "gina", t0)); err != nil {
@@ -137,8 +135,8 @@ func TestTicketDiesAfterFiveFailuresAndSuccessClears(t *testing.T) {
 		for i := 0; i < 5; i++ {
 			fail(t, s, k2, 0, ticket2, t0)
 		}
-		if _, err := s.TicketByHash(ctx, ticket2, t0); !errors.Is(err, db.ErrNotFound) {
-			t.Fatalf("ticket alive after 5 failures: %v", err)
+		if tk := bindTicket(t, s, ticket2, t0); tk.WxUserID != 0 {
+			t.Fatalf("ticket alive after 5 failures: %+v", tk)
 		}
 		if _, err := s.Bind(ctx, bindInput(ticket2, r2.User.ID, acc.ID, "gina", t0)); !errors.Is(err, db.ErrTicketInvalid) {
 			t.Fatalf("dead ticket bound: %v", err)
@@ -166,15 +164,16 @@ func TestReserveBindMatchesSeparateReads(t *testing.T) {
 			}
 			return c
 		}
-		tk, _ := s.TicketByHash(ctx, ticket, now)
 		c := check(db.BindCheckInput{TicketHash: ticket, Username: "hugo", IP: "203.0.113.1", Now: now})
-		tk.Failures++ // the try, counted and then rolled back since the key waits
-		if c.Ticket != tk || c.Ticket.WxUserID != r.User.ID || c.AttemptID != 0 {
+		// The try is counted on the ticket, then rolled back since the key waits.
+		tk := db.BindTicket{WxUserID: r.User.ID, AppID: testAppID, ExpiresAt: t0.Add(db.TicketTTL), Failures: 1}
+		if c.Ticket != tk || c.AttemptID != 0 {
 			t.Fatalf("ticket: %+v, want %+v", c.Ticket, tk)
 		}
-		w, _ := s.BindThrottle(ctx, db.ThrottleKey{Username: "hugo", IP: "203.0.113.1", WxUserID: r.User.ID}, now)
-		if w == 0 || c.Wait != w {
-			t.Fatalf("wait %v, want %v (> 0)", c.Wait, w)
+		// Five failures, the last at t0: the sixth try waits until t0 + 1 s.
+		w := 900 * time.Millisecond
+		if c.Wait != w {
+			t.Fatalf("wait %v, want %v", c.Wait, w)
 		}
 		a, _ := s.AccountByUsername(ctx, "hugo")
 		if c.Account != a {

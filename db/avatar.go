@@ -19,9 +19,9 @@ const AvatarPath = "/avatars/"
 var ErrNoAvatar = errors.New("db: no such stored avatar")
 
 // SetAvatar stores an image under its content-hash name and makes it the live user's
-// avatar in one transaction with a "user.avatar" audit event; the image the user showed
+// avatar in one transaction with a "user.avatar" audit event by actor; the image the user showed
 // before is deleted when no user refers to it any more.
-func (s *Store) SetAvatar(ctx context.Context, id int64, name, contentType string, data []byte, ip string) (WxUser, error) {
+func (s *Store) SetAvatar(ctx context.Context, id int64, name, contentType string, data []byte, actor AuditActor) (WxUser, error) {
 	now := s.now()
 	var u WxUser
 	err := s.tx(ctx, fmt.Sprintf("set avatar of wx user %d", id), func(tx *sqlx.Tx) error {
@@ -48,8 +48,7 @@ func (s *Store) SetAvatar(ctx context.Context, id int64, name, contentType strin
 		if err := s.releaseAvatar(ctx, tx, old); err != nil {
 			return err
 		}
-		return s.addAudit(ctx, tx, AuditEvent{At: now, ActorType: "user", ActorID: fmt.Sprint(id),
-			Action: "user.avatar", Target: fmt.Sprintf("wx_user:%d", id), IP: ip, Detail: name})
+		return s.addAudit(ctx, tx, actor.event(now, "user.avatar", wxUserTarget(id), name))
 	})
 	if err != nil {
 		return WxUser{}, err

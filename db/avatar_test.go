@@ -28,7 +28,7 @@ func hasAvatar(t *testing.T, s *db.Store, name string) bool {
 
 func setAvatar(t *testing.T, s *db.Store, id int64, name string) db.WxUser {
 	t.Helper()
-	u, err := s.SetAvatar(context.Background(), id, name, "image/jpeg", []byte("img "+name), "")
+	u, err := s.SetAvatar(context.Background(), id, name, "image/jpeg", []byte("img "+name), db.UserActor(id, ""))
 	if err != nil {
 		t.Fatalf("set avatar %s of %d: %v", name, id, err)
 	}
@@ -53,19 +53,19 @@ func TestAvatarLifecycle(t *testing.T) {
 			t.Fatal("replaced image should be gone, the new one stored")
 		}
 		// A profile update keeping the avatar keeps the image.
-		u, err := s.UpdateProfile(ctx, a.ID, db.Profile{NickName: "Ava", AvatarURL: db.AvatarPath + two})
+		u, err := s.UpdateProfile(ctx, a.ID, db.Profile{NickName: "Ava", AvatarURL: db.AvatarPath + two}, db.UserActor(a.ID, ""))
 		must(t, err)
 		if u.AvatarURL != db.AvatarPath+two || !hasAvatar(t, s, two) {
 			t.Fatalf("kept avatar lost: %+v", u.Profile)
 		}
 		// Switching to a WeChat URL releases it.
-		_, err = s.UpdateProfile(ctx, a.ID, db.Profile{NickName: "Ava", AvatarURL: "https://thirdwx.qlogo.cn/x/132"})
+		_, err = s.UpdateProfile(ctx, a.ID, db.Profile{NickName: "Ava", AvatarURL: "https://thirdwx.qlogo.cn/x/132"}, db.UserActor(a.ID, ""))
 		must(t, err)
 		if hasAvatar(t, s, two) {
 			t.Fatal("image nobody shows is still stored")
 		}
 		// A profile cannot point at an image that is not stored.
-		if _, err := s.UpdateProfile(ctx, a.ID, db.Profile{AvatarURL: db.AvatarPath + two}); !errors.Is(err, db.ErrNoAvatar) {
+		if _, err := s.UpdateProfile(ctx, a.ID, db.Profile{AvatarURL: db.AvatarPath + two}, db.UserActor(a.ID, "")); !errors.Is(err, db.ErrNoAvatar) {
 			t.Fatalf("missing image accepted: %v", err)
 		}
 
@@ -77,16 +77,16 @@ func TestAvatarLifecycle(t *testing.T) {
 			t.Fatal("image still shown by another user was deleted")
 		}
 		// The other user pointing at it by path (the profile call) keeps it alive too.
-		_, err = s.UpdateProfile(ctx, b.ID, db.Profile{AvatarURL: db.AvatarPath + shared})
+		_, err = s.UpdateProfile(ctx, b.ID, db.Profile{AvatarURL: db.AvatarPath + shared}, db.UserActor(b.ID, ""))
 		must(t, err)
 		if hasAvatar(t, s, one) {
 			t.Fatal("b's replaced image still stored")
 		}
-		must(t, s.DeleteWxUser(ctx, c.ID, "user", ""))
+		must(t, s.DeleteWxUser(ctx, c.ID, db.UserActor(c.ID, "")))
 		if !hasAvatar(t, s, shared) {
 			t.Fatal("deleting one user deleted an image another shows")
 		}
-		must(t, s.DeleteWxUser(ctx, b.ID, "operator:1", ""))
+		must(t, s.DeleteWxUser(ctx, b.ID, db.OperatorActor(db.Operator{Username: "1"}, "")))
 		if hasAvatar(t, s, shared) {
 			t.Fatal("image of deleted users still stored")
 		}
@@ -97,7 +97,7 @@ func TestAvatarLifecycle(t *testing.T) {
 			t.Fatalf("avatar audit events: %d", n)
 		}
 		// A deleted user cannot set one.
-		if _, err := s.SetAvatar(ctx, c.ID, one, "image/jpeg", []byte("x"), ""); !errors.Is(err, db.ErrNotFound) {
+		if _, err := s.SetAvatar(ctx, c.ID, one, "image/jpeg", []byte("x"), db.UserActor(c.ID, "")); !errors.Is(err, db.ErrNotFound) {
 			t.Fatalf("avatar of deleted user: %v", err)
 		}
 		if hasAvatar(t, s, one) {
@@ -139,11 +139,11 @@ func TestAvatarLifecycleConcurrent(t *testing.T) {
 					switch {
 					case (r+i)%2 == 1:
 						name = avatarName(fmt.Sprintf("u%d-%d", i, r))
-						_, err = s.SetAvatar(ctx, id, name, "image/jpeg", []byte(name), "")
+						_, err = s.SetAvatar(ctx, id, name, "image/jpeg", []byte(name), db.UserActor(id, ""))
 					case r%4 < 2:
-						_, err = s.SetAvatar(ctx, id, name, "image/jpeg", []byte(name), "")
+						_, err = s.SetAvatar(ctx, id, name, "image/jpeg", []byte(name), db.UserActor(id, ""))
 					default:
-						_, err = s.UpdateProfile(ctx, id, db.Profile{AvatarURL: db.AvatarPath + name})
+						_, err = s.UpdateProfile(ctx, id, db.Profile{AvatarURL: db.AvatarPath + name}, db.UserActor(id, ""))
 						if errors.Is(err, db.ErrNoAvatar) {
 							continue // released just before: a fair refusal, nothing shown changed
 						}
@@ -242,12 +242,12 @@ func TestAvatarSwapConcurrent(t *testing.T) {
 					}
 					var err error
 					if r%3 == 2 {
-						_, err = s.UpdateProfile(ctx, id, db.Profile{AvatarURL: db.AvatarPath + name})
+						_, err = s.UpdateProfile(ctx, id, db.Profile{AvatarURL: db.AvatarPath + name}, db.UserActor(id, ""))
 						if errors.Is(err, db.ErrNoAvatar) {
 							continue
 						}
 					} else {
-						_, err = s.SetAvatar(ctx, id, name, "image/jpeg", []byte(name), "")
+						_, err = s.SetAvatar(ctx, id, name, "image/jpeg", []byte(name), db.UserActor(id, ""))
 					}
 					if err != nil {
 						failed.Store(fmt.Sprintf("%d/%d", i, r), err)

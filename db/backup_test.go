@@ -18,7 +18,7 @@ func TestBackup(t *testing.T) {
 	ctx := context.Background()
 	t.Run("sqlite", func(t *testing.T) {
 		s := dbtest.Open(t, db.DialectSQLite)
-		if _, err := s.CreateFirstOperator(ctx, "admin", "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g"); err != nil {
+		if _, err := s.CreateFirstOperator(ctx, "admin", "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g", db.SystemActor("test")); err != nil {
 			t.Fatal(err)
 		}
 		dst := filepath.Join(t.TempDir(), "copy.db")

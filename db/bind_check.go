@@ -24,7 +24,7 @@ type BindCheck struct {
 	// there is none, or when no ticket was given. Its Failures count this try.
 	Ticket BindTicket
 	// Wait is how long the throttling key (username, IP, and the ticket's WeChat user or
-	// else WxUserID) must wait before a password try, as BindThrottle computes it.
+	// else WxUserID) must wait before a password try.
 	Wait time.Duration
 	// Account is the account with this username; its ID is 0 when there is none.
 	Account Account

@@ -11,16 +11,6 @@ import (
 	"github.com/jmoiron/sqlx"
 )
 
-// Binding ties a WeChat user to a platform account: at most one account per WeChat user,
-// at most one WeChat user per account and appid. Its history lives in the audit log.
-type Binding struct {
-	WxUserID  int64
-	AppID     string
-	AccountID int64
-	CreatedAt time.Time
-	CreatedBy string // "user:<id>" or "operator:<id>"
-}
-
 var (
 	// ErrWxUserBound means the WeChat user is already bound to an account.
 	ErrWxUserBound = fmt.Errorf("%w: this WeChat user is already bound to an account", ErrConflict)
@@ -32,17 +22,6 @@ var (
 	// ErrTicketInvalid means a bind ticket is unknown, used, expired or dead of failures.
 	ErrTicketInvalid = errors.New("db: bind ticket invalid")
 )
-
-// BindingOfWxUser returns the binding of a WeChat user; ErrNotFound if it is not bound.
-func (s *Store) BindingOfWxUser(ctx context.Context, wxUserID int64) (Binding, error) {
-	var b Binding
-	err := s.row(ctx, s.r, `SELECT wx_user_id, appid, account_id, created_at, created_by FROM bindings
-		WHERE wx_user_id = ?`, wxUserID).Scan(&b.WxUserID, &b.AppID, &b.AccountID, msTime{&b.CreatedAt}, &b.CreatedBy)
-	if err != nil {
-		return Binding{}, wrap(fmt.Sprintf("binding of wx user %d", wxUserID), err)
-	}
-	return b, nil
-}
 
 // BindInput is a bind whose password has been checked: who binds to what, with which
 // proof, and the session to start.

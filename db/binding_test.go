@@ -13,7 +13,7 @@ import (
 	"miniauth/db/dbtest"
 )
 
-var cli = db.AuditActor{Type: "system", ID: "cli"}
+var cli = db.SystemActor("cli")
 
 // checkBind runs the unbound/bound code exchange for openid at now.
 func checkBind(t testing.TB, s *db.Store, openid string, now time.Time) (db.CheckBindResult, db.NewSession, []byte) {
@@ -31,7 +31,7 @@ func checkBind(t testing.TB, s *db.Store, openid string, now time.Time) (db.Chec
 
 func bindInput(ticket []byte, wx, account int64, username string, now time.Time) db.BindInput {
 	return db.BindInput{TicketHash: ticket, WxUserID: wx, AppID: testAppID, AccountID: account,
-		Username: username, Session: newSession(now), Actor: db.AuditActor{Type: "user", IP: "203.0.113.7"}}
+		Username: username, Session: newSession(now), Actor: db.UserActor(wx, "203.0.113.7")}
 }
 
 func count(t testing.TB, s *db.Store, table string) int64 {
@@ -55,12 +55,11 @@ func TestCheckBindTicketThenBind(t *testing.T) {
 		if n := queryInt(t, s, `SELECT COUNT(*) FROM bind_tickets WHERE hash = ? AND wx_user_id = ?`, ticket, res.User.ID); n != 1 {
 			t.Fatal("ticket hash not stored")
 		}
-		tk, err := s.TicketByHash(ctx, ticket, t0.Add(time.Minute))
-		if err != nil || tk.WxUserID != res.User.ID {
-			t.Fatalf("ticket: %+v %v", tk, err)
+		if tk := bindTicket(t, s, ticket, t0.Add(time.Minute)); tk.WxUserID != res.User.ID || tk.Failures != 0 {
+			t.Fatalf("ticket: %+v", tk)
 		}
-		if _, err := s.TicketByHash(ctx, ticket, t0.Add(10*time.Minute)); !errors.Is(err, db.ErrNotFound) {
-			t.Fatalf("a ticket lives 10 minutes: %v", err)
+		if tk := bindTicket(t, s, ticket, t0.Add(10*time.Minute)); tk.WxUserID != 0 {
+			t.Fatalf("a ticket lives 10 minutes: %+v", tk)
 		}
 
 		t1 := t0.Add(time.Minute)
@@ -72,17 +71,17 @@ func TestCheckBindTicketThenBind(t *testing.T) {
 		if br.Session.AccountID != acc.ID || br.Account.Username != "alice" || br.User.ID != res.User.ID {
 			t.Fatalf("bind result: %+v", br)
 		}
-		got, err := s.SessionByTokenHash(ctx, in.Session.TokenHash)
-		if err != nil || got.AccountID != acc.ID {
-			t.Fatalf("the new session carries the account: %+v %v", got, err)
+		got := storedSession(t, s, in.Session.TokenHash)
+		if got.AccountID != acc.ID {
+			t.Fatalf("the new session carries the account: %+v", got)
 		}
 		b, err := s.BindingOfWxUser(ctx, res.User.ID)
-		if err != nil || b.AccountID != acc.ID || b.AppID != testAppID || b.CreatedBy != "user" {
+		if err != nil || b.AccountID != acc.ID || b.Username != "alice" || b.CreatedBy != "user:"+itoa(res.User.ID) {
 			t.Fatalf("binding: %+v %v", b, err)
 		}
 		// The ticket is consumed.
-		if _, err := s.TicketByHash(ctx, ticket, t1); !errors.Is(err, db.ErrNotFound) {
-			t.Fatalf("used ticket still valid: %v", err)
+		if tk := bindTicket(t, s, ticket, t1); tk.WxUserID != 0 {
+			t.Fatalf("used ticket still valid: %+v", tk)
 		}
 		if _, err := s.Bind(ctx, bindInput(ticket, res.User.ID, acc.ID, "alice", t1)); !errors.Is(err, db.ErrTicketInvalid) {
 			t.Fatalf("ticket reused: %v", err)
@@ -146,12 +145,12 @@ func TestBindRules(t *testing.T) {
 		if after := rows(); after != before {
 			t.Fatalf("a refused bind left rows: %v -> %v", before, after)
 		}
-		if got, _ := s.SessionByTokenHash(ctx, mustSessionHash(t, s, sess.ID)); !got.RevokedAt.IsZero() {
+		if got := storedSession(t, s, mustSessionHash(t, s, sess.ID)); !got.RevokedAt.IsZero() {
 			t.Fatal("a refused bind ended the Bearer session")
 		}
 		// The ticket of a refused bind is still usable.
-		if _, err := s.TicketByHash(ctx, t2, t0); err != nil {
-			t.Fatalf("refused bind consumed the ticket: %v", err)
+		if tk := bindTicket(t, s, t2, t0); tk.WxUserID == 0 {
+			t.Fatal("refused bind consumed the ticket")
 		}
 		if _, err := s.Bind(ctx, bindInput(t2, r2.User.ID, a2.ID, "two", t0)); err != nil {
 			t.Fatal(err)
@@ -182,7 +181,7 @@ func TestUnbindAndAccountChangesEndSessions(t *testing.T) {
 		feed0 := count(t, s, "revocations")
 
 		// Password change: both sessions carrying the account end, through the feed.
-		must(t, s.SetAccountPassword(ctx, acc.ID, "h2", db.AuditActor{Type: "operator", ID: "7", IP: "198.51.100.1"}))
+		must(t, s.SetAccountPassword(ctx, acc.ID, "h2", db.OperatorActor(db.Operator{Username: "7"}, "198.51.100.1")))
 		for _, h := range [][]byte{in.Session.TokenHash} {
 			if _, err := s.CheckToken(ctx, h, now); !errors.Is(err, db.ErrNotFound) {
 				t.Fatalf("session survived a password change: %v", err)
@@ -216,7 +215,7 @@ func TestUnbindAndAccountChangesEndSessions(t *testing.T) {
 		_, s4, _ := login(t, s, "o_carol", "k", now)
 		ns := newSession(now)
 		fresh, err := s.Unbind(ctx, db.UnbindInput{WxUserID: r.User.ID, SessionID: s4.ID, Session: &ns,
-			Actor: db.AuditActor{Type: "user", ID: itoa(r.User.ID)}})
+			Actor: db.UserActor(r.User.ID, "")})
 		must(t, err)
 		if fresh.AccountID != 0 || fresh.ID == 0 {
 			t.Fatalf("fresh session: %+v", fresh)
@@ -233,7 +232,7 @@ func TestUnbindAndAccountChangesEndSessions(t *testing.T) {
 		_ = br
 
 		// Operator bind and unbind, with reasons in the audit log.
-		op := db.AuditActor{Type: "operator", ID: "3"}
+		op := db.OperatorActor(db.Operator{Username: "3"}, "")
 		must(t, s.OperatorBind(ctx, r.User.ID, acc.ID, "asked at the desk", op))
 		if err := s.OperatorBind(ctx, plain.WxUserID, acc.ID, "x", op); !errors.Is(err, db.ErrAccountBound) {
 			t.Fatalf("operator bind of a taken account: %v", err)
@@ -291,9 +290,9 @@ func TestBindRefusalsAndResult(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		stored, err := s.SessionByTokenHash(ctx, in.Session.TokenHash)
-		if err != nil || res.Session != stored {
-			t.Fatalf("session: %+v, stored %+v (%v)", res.Session, stored, err)
+		stored := storedSession(t, s, in.Session.TokenHash)
+		if res.Session != stored {
+			t.Fatalf("session: %+v, stored %+v", res.Session, stored)
 		}
 		a, _ := s.AccountByID(ctx, acc)
 		u, _ := s.WxUserByID(ctx, r.User.ID)

@@ -177,7 +177,7 @@ func (s *Store) CheckToken(ctx context.Context, hash []byte, now time.Time) (Ses
 	e := s.cache.get(hash)
 	if e == nil || (e.sess == nil && nowMS >= e.negUntil) {
 		gen := s.cache.gen.Load()
-		sess, err := s.SessionByTokenHash(ctx, hash)
+		sess, err := s.sessionByTokenHash(ctx, hash)
 		if errors.Is(err, ErrNotFound) {
 			s.cache.put(hash, &cacheEntry{negUntil: nowMS + negativeTTL.Milliseconds()}, gen)
 			return Session{}, ErrNotFound

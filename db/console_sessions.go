@@ -69,12 +69,3 @@ func (s *Store) ListActiveSessions(ctx context.Context, f SessionFilter, k Keyse
 	page, more := pageOf(k, out)
 	return page, more, nil
 }
-
-// SessionByID returns one session, alive or not; ErrNotFound if none.
-func (s *Store) SessionByID(ctx context.Context, id int64) (Session, error) {
-	sess, err := scanSession(s.row(ctx, s.r, `SELECT `+sessionColumns+` FROM sessions WHERE id = ?`, id))
-	if err != nil {
-		return Session{}, wrap("session "+strconv.FormatInt(id, 10), err)
-	}
-	return sess, nil
-}

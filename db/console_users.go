@@ -179,8 +179,9 @@ type ConsoleBinding struct {
 	CreatedBy             string
 }
 
-// BindingForConsole returns the binding of a WeChat user; ErrNotFound when not bound.
-func (s *Store) BindingForConsole(ctx context.Context, wxUserID int64) (ConsoleBinding, error) {
+// BindingOfWxUser returns the binding of a WeChat user with its account; ErrNotFound when
+// not bound.
+func (s *Store) BindingOfWxUser(ctx context.Context, wxUserID int64) (ConsoleBinding, error) {
 	var b ConsoleBinding
 	err := s.row(ctx, s.r, `SELECT b.wx_user_id, u.nickname, u.phone, b.account_id, a.username, a.name, b.created_at, b.created_by
 		FROM bindings b JOIN accounts a ON a.id = b.account_id JOIN wx_users u ON u.id = b.wx_user_id

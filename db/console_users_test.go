@@ -20,12 +20,12 @@ func TestConsoleShortSearchScope(t *testing.T) {
 		var ids []int64
 		for i, n := range nicknames {
 			u, _, _ := login(t, s, openid(i), "key", t0)
-			if _, err := s.UpdateProfile(ctx, u.ID, db.Profile{NickName: n}); err != nil {
+			if _, err := s.UpdateProfile(ctx, u.ID, db.Profile{NickName: n}, db.UserActor(u.ID, "")); err != nil {
 				t.Fatal(err)
 			}
 			ids = append(ids, u.ID)
 		}
-		must(t, s.SetPhone(ctx, ids[0], "13800000000", "86"))
+		must(t, s.SetPhone(ctx, ids[0], "13800000000", "86", db.UserActor(ids[0], "")))
 		search := func(q string, k db.Keyset) ([]int64, bool) {
 			t.Helper()
 			rows, more, err := s.ListWxUsers(ctx, db.UserFilter{Q: q}, k)

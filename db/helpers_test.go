@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"database/sql"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -100,3 +102,60 @@ func must(t testing.TB, err error) {
 }
 
 func openid(i int) string { return fmt.Sprintf("o_%06d", i) }
+
+// bindWait is how long key k must wait before a bind try at now, as a bind finds out:
+// ReserveBind, then the reserved try given back unchecked (ReleaseBindAttempt).
+func bindWait(t testing.TB, s *db.Store, k db.ThrottleKey, now time.Time) time.Duration {
+	t.Helper()
+	ctx := context.Background()
+	c, err := s.ReserveBind(ctx, db.BindCheckInput{WxUserID: k.WxUserID, Username: k.Username, IP: k.IP, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.AttemptID != 0 {
+		must(t, s.ReleaseBindAttempt(ctx, c.AttemptID, nil))
+	}
+	return c.Wait
+}
+
+// bindTicket is the ticket a bind with this ticket hash finds at now (WxUserID 0: none
+// usable), read as a bind reads it: ReserveBind by a username with no failures, then the
+// try given back unchecked.
+func bindTicket(t testing.TB, s *db.Store, ticket []byte, now time.Time) db.BindTicket {
+	t.Helper()
+	ctx := context.Background()
+	c, err := s.ReserveBind(ctx, db.BindCheckInput{TicketHash: ticket, Username: "ticket-probe", IP: "192.0.2.250", Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.AttemptID != 0 {
+		must(t, s.ReleaseBindAttempt(ctx, c.AttemptID, ticket))
+		c.Ticket.Failures-- // the probe's own try, given back
+	}
+	return c.Ticket
+}
+
+// storedSession reads the sessions row whose current access token hashes to hash, alive
+// or not, straight from the table; the zero Session if there is none.
+func storedSession(t testing.TB, s *db.Store, hash []byte) db.Session {
+	t.Helper()
+	var r db.Session
+	var created, seen, access, idle, maxAt int64
+	var revoked sql.NullInt64
+	err := s.Writer().QueryRow(s.Rebind(`SELECT id, wx_user_id, COALESCE(account_id, 0), appid, ip, user_agent,
+		created_at, last_seen_at, access_expires_at, idle_expires_at, max_expires_at, revoked_at, revoked_by
+		FROM sessions WHERE token_hash = ?`), hash).Scan(&r.ID, &r.WxUserID, &r.AccountID, &r.AppID, &r.IP,
+		&r.UserAgent, &created, &seen, &access, &idle, &maxAt, &revoked, &r.RevokedBy)
+	if errors.Is(err, sql.ErrNoRows) {
+		return db.Session{}
+	}
+	if err != nil {
+		t.Fatalf("stored session: %v", err)
+	}
+	r.CreatedAt, r.LastSeenAt = time.UnixMilli(created), time.UnixMilli(seen)
+	r.AccessExpiresAt, r.IdleExpiresAt, r.MaxExpiresAt = time.UnixMilli(access), time.UnixMilli(idle), time.UnixMilli(maxAt)
+	if revoked.Valid {
+		r.RevokedAt = time.UnixMilli(revoked.Int64)
+	}
+	return r
+}

@@ -23,9 +23,9 @@ func TestNicknameIndexRepairedByMigration(t *testing.T) {
 		must(t, err)
 		return len(rows)
 	}
-	_, err = s.UpdateProfile(ctx, u.ID, db.Profile{NickName: "Katherine"})
+	_, err = s.UpdateProfile(ctx, u.ID, db.Profile{NickName: "Katherine"}, db.UserActor(u.ID, ""))
 	must(t, err)
-	_, err = s.UpdateProfile(ctx, u.ID, db.Profile{NickName: "Katherine", City: "Hangzhou"})
+	_, err = s.UpdateProfile(ctx, u.ID, db.Profile{NickName: "Katherine", City: "Hangzhou"}, db.UserActor(u.ID, ""))
 	must(t, err)
 	if n := search(); n != 0 {
 		t.Skipf("the old triggers kept the row here (%d): nothing to repair", n)
@@ -34,7 +34,7 @@ func TestNicknameIndexRepairedByMigration(t *testing.T) {
 	if n := search(); n != 1 {
 		t.Fatalf("after the repair the user is found %d times, want 1", n)
 	}
-	_, err = s.UpdateProfile(ctx, u.ID, db.Profile{NickName: "Katherine", City: "Suzhou"})
+	_, err = s.UpdateProfile(ctx, u.ID, db.Profile{NickName: "Katherine", City: "Suzhou"}, db.UserActor(u.ID, ""))
 	must(t, err)
 	if n := search(); n != 1 {
 		t.Fatalf("an update keeping the nickname dropped the user: found %d times", n)

@@ -105,7 +105,7 @@ func TestNicknameSearchFollowsEveryWrite(t *testing.T) {
 					continue
 				}
 				p := db.Profile{NickName: live[id], City: nickname(), Gender: rng.Intn(3)}
-				_, err := s.UpdateProfile(ctx, id, p)
+				_, err := s.UpdateProfile(ctx, id, p, db.UserActor(id, ""))
 				must(t, err)
 				what = fmt.Sprintf("profile of %d, same nickname %q", id, live[id])
 			case op < 8: // profile update with a new nickname (sometimes none)
@@ -117,7 +117,7 @@ func TestNicknameSearchFollowsEveryWrite(t *testing.T) {
 				if rng.Intn(8) == 0 {
 					n = ""
 				}
-				_, err := s.UpdateProfile(ctx, id, db.Profile{NickName: n, Province: nickname()})
+				_, err := s.UpdateProfile(ctx, id, db.Profile{NickName: n, Province: nickname()}, db.UserActor(id, ""))
 				must(t, err)
 				what = fmt.Sprintf("profile of %d, nickname %q -> %q", id, live[id], n)
 				live[id] = n
@@ -129,17 +129,17 @@ func TestNicknameSearchFollowsEveryWrite(t *testing.T) {
 				if !ok {
 					continue
 				}
-				actor := "user"
+				actor := db.UserActor(id, "203.0.113.9")
 				if rng.Intn(2) == 0 {
-					actor = "operator:1"
+					actor = db.OperatorActor(db.Operator{Username: "ops"}, "203.0.113.9")
 				}
-				must(t, s.DeleteWxUser(ctx, id, actor, "203.0.113.9"))
+				must(t, s.DeleteWxUser(ctx, id, actor))
 				delete(live, id)
 				what = fmt.Sprintf("delete %d by %s", id, actor)
 			default: // account import: must leave the users alone
 				imports++
 				_, err := s.ImportAccounts(ctx, []db.AccountImport{{Line: 1, Username: fmt.Sprintf("imp%d", imports),
-					Name: nickname(), PasswordHash: importHash}}, db.AuditActor{Type: "system", ID: "cli"})
+					Name: nickname(), PasswordHash: importHash}}, db.SystemActor("cli"))
 				must(t, err)
 				what = "account import"
 			}

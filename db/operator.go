@@ -2,8 +2,11 @@ package db
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
+
+	"github.com/jmoiron/sqlx"
 )
 
 // Operator roles.
@@ -35,8 +38,9 @@ func scanOperator(r scanner) (Operator, error) {
 // ValidRole reports whether role is an operator role.
 func ValidRole(role string) bool { return role == RoleAdmin || role == RoleViewer }
 
-// CreateOperator adds an operator; ErrConflict if the username is taken.
-func (s *Store) CreateOperator(ctx context.Context, username, passwordHash, role string) (Operator, error) {
+// CreateOperator adds an operator, in one transaction with an "operator.create" audit
+// event by actor; ErrConflict if the username is taken.
+func (s *Store) CreateOperator(ctx context.Context, username, passwordHash, role string, actor AuditActor) (Operator, error) {
 	if !ValidRole(role) {
 		return Operator{}, fmt.Errorf("db: create operator: unknown role %q", role)
 	}
@@ -44,28 +48,46 @@ func (s *Store) CreateOperator(ctx context.Context, username, passwordHash, role
 	if _, err := NormalizeUsername(username); err != nil {
 		return Operator{}, err
 	}
-	now := s.now().UnixMilli()
-	o, err := scanOperator(s.row(ctx, s.w, `INSERT INTO operators (username, password_hash, role, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?) RETURNING `+operatorColumns, username, passwordHash, role, now, now))
+	now := s.now()
+	var o Operator
+	err := s.tx(ctx, "create operator "+username, func(tx *sqlx.Tx) error {
+		var err error
+		o, err = scanOperator(s.row(ctx, tx, `INSERT INTO operators (username, password_hash, role, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?) RETURNING `+operatorColumns, username, passwordHash, role, now.UnixMilli(), now.UnixMilli()))
+		if err != nil {
+			return err
+		}
+		return s.addAudit(ctx, tx, actor.event(now, "operator.create", operatorTarget(username), "role "+role))
+	})
 	if err != nil {
-		return Operator{}, wrap("create operator "+username, err)
+		return Operator{}, err
 	}
 	return o, nil
 }
 
 // CreateFirstOperator adds an admin only while there is no operator at all, and reports
-// whether it did: instances starting together create at most one.
-func (s *Store) CreateFirstOperator(ctx context.Context, username, passwordHash string) (bool, error) {
-	now := s.now().UnixMilli()
-	res, err := s.exec(ctx, s.w, `INSERT INTO operators (username, password_hash, role, created_at, updated_at)
-		SELECT ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM operators)
-		ON CONFLICT (username) DO NOTHING`, username, passwordHash, RoleAdmin, now, now)
-	if err != nil {
-		return false, wrap("create first operator", err)
-	}
-	n, err := res.RowsAffected()
-	return n == 1, wrap("create first operator", err)
+// whether it did, with an "operator.create" audit event by actor when it did: instances
+// starting together create at most one.
+func (s *Store) CreateFirstOperator(ctx context.Context, username, passwordHash string, actor AuditActor) (bool, error) {
+	now := s.now()
+	var created bool
+	err := s.tx(ctx, "create first operator", func(tx *sqlx.Tx) error {
+		res, err := s.exec(ctx, tx, `INSERT INTO operators (username, password_hash, role, created_at, updated_at)
+			SELECT ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM operators)
+			ON CONFLICT (username) DO NOTHING`, username, passwordHash, RoleAdmin, now.UnixMilli(), now.UnixMilli())
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		if created = n == 1; err != nil || !created {
+			return err
+		}
+		return s.addAudit(ctx, tx, actor.event(now, "operator.create", operatorTarget(username), "role "+RoleAdmin))
+	})
+	return created && err == nil, err
 }
+
+func operatorTarget(username string) string { return "operator:" + username }
 
 // OperatorByUsername returns an operator, disabled ones included; ErrNotFound if none.
 func (s *Store) OperatorByUsername(ctx context.Context, username string) (Operator, error) {
@@ -94,27 +116,51 @@ func (s *Store) Operators(ctx context.Context) ([]Operator, error) {
 	return out, wrap("list operators", rows.Err())
 }
 
-// SetOperatorPassword replaces an operator's password hash and signs them out everywhere.
-func (s *Store) SetOperatorPassword(ctx context.Context, id int64, passwordHash string) error {
-	return s.updateOperator(ctx, id, "set operator password", `password_hash = ?`, passwordHash)
+// SetOperatorPassword replaces an operator's password hash and signs them out
+// everywhere, in one transaction with an "operator.passwd" audit event by actor.
+// ErrNotFound if there is no such operator.
+func (s *Store) SetOperatorPassword(ctx context.Context, id int64, passwordHash string, actor AuditActor) error {
+	return s.updateOperator(ctx, id, "operator.passwd", `password_hash = ?`, passwordHash, actor)
 }
 
-// SetOperatorDisabled disables or enables an operator; disabling signs them out everywhere.
-func (s *Store) SetOperatorDisabled(ctx context.Context, id int64, disabled bool) error {
-	return s.updateOperator(ctx, id, "set operator disabled", `disabled = ?`, disabled)
+// ErrDisableSelf means an operator tried to disable themself, which would lock the
+// console's last admin out as easily as anyone else; nothing was written.
+var ErrDisableSelf = errors.New("db: an operator cannot disable themself")
+
+// SetOperatorDisabled disables or enables an operator, in one transaction with an
+// "operator.disable" or "operator.enable" audit event by actor; disabling signs them out
+// everywhere. ErrNotFound if there is no such operator, ErrDisableSelf if actor is the
+// operator being disabled.
+func (s *Store) SetOperatorDisabled(ctx context.Context, id int64, disabled bool, actor AuditActor) error {
+	action := "operator.enable"
+	if disabled {
+		action = "operator.disable"
+	}
+	return s.updateOperator(ctx, id, action, `disabled = ?`, disabled, actor)
 }
 
-// updateOperator sets one column of an operator and ends their console sessions.
-func (s *Store) updateOperator(ctx context.Context, id int64, op, set string, v any) error {
-	res, err := s.exec(ctx, s.w, `UPDATE operators SET `+set+`, updated_at = ? WHERE id = ?`, v, s.now().UnixMilli(), id)
-	if err != nil {
-		return wrap(op, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return ErrNotFound
-	}
-	_, err = s.exec(ctx, s.w, `DELETE FROM operator_sessions WHERE operator_id = ?`, id)
-	return wrap(op, err)
+// updateOperator sets one column of an operator, ends their console sessions and records
+// action, in one transaction.
+func (s *Store) updateOperator(ctx context.Context, id int64, action, set string, v any, actor AuditActor) error {
+	now := s.now()
+	return s.tx(ctx, fmt.Sprintf("%s %d", action, id), func(tx *sqlx.Tx) error {
+		var username string
+		err := s.row(ctx, tx, `UPDATE operators SET `+set+`, updated_at = ? WHERE id = ? RETURNING username`,
+			v, now.UnixMilli(), id).Scan(&username)
+		if err != nil {
+			return err // ErrNotFound: no such operator
+		}
+		if action == "operator.disable" && actor.Type == ActorOperator && actor.ID == username {
+			return ErrDisableSelf
+		}
+		res, err := s.exec(ctx, tx, `DELETE FROM operator_sessions WHERE operator_id = ?`, id)
+		if err != nil {
+			return err
+		}
+		n, _ := res.RowsAffected()
+		return s.addAudit(ctx, tx, actor.event(now, action, operatorTarget(username),
+			fmt.Sprintf("console sessions ended: %d", n)))
+	})
 }
 
 // HasOperators reports whether any operator exists.

@@ -16,11 +16,14 @@ type OperatorSession struct {
 	ExpiresAt  time.Time // the absolute end
 }
 
-// CreateOperatorSession records a sign-in in one transaction: the session row, the
-// operator's last login, and forgetting the failed sign-in tries of its username from ip
-// (the reserved try of this sign-in among them).
-func (s *Store) CreateOperatorSession(ctx context.Context, hash []byte, op Operator, ip, userAgent string, now, expires time.Time) error {
-	return s.tx(ctx, "create operator session", func(tx *sqlx.Tx) error {
+// OperatorSignedIn records a successful console sign-in of op from ip in one transaction:
+// the session row (found later by hash, the SHA-256 of the cookie's token; it ends at
+// expires at the latest), the operator's last login, forgetting the failed sign-in tries
+// of its username from ip (the reserved try of this sign-in among them) and an
+// "operator.login" audit event. now is the clock the console checks its sessions with
+// (OperatorSessionByHash).
+func (s *Store) OperatorSignedIn(ctx context.Context, hash []byte, op Operator, ip, userAgent string, now, expires time.Time) error {
+	return s.tx(ctx, "operator signed in", func(tx *sqlx.Tx) error {
 		if _, err := s.exec(ctx, tx, `INSERT INTO operator_sessions (hash, operator_id, ip, user_agent, created_at, last_seen_at, expires_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?)`, hash, op.ID, ip, userAgent, now.UnixMilli(), now.UnixMilli(), expires.UnixMilli()); err != nil {
 			return err
@@ -28,8 +31,10 @@ func (s *Store) CreateOperatorSession(ctx context.Context, hash []byte, op Opera
 		if _, err := s.exec(ctx, tx, `UPDATE operators SET last_login_at = ? WHERE id = ?`, now.UnixMilli(), op.ID); err != nil {
 			return err
 		}
-		_, err := s.exec(ctx, tx, `DELETE FROM operator_signin_attempts WHERE username = ? AND ip = ?`, signInKey(op.Username), ip)
-		return err
+		if _, err := s.exec(ctx, tx, `DELETE FROM operator_signin_attempts WHERE username = ? AND ip = ?`, signInKey(op.Username), ip); err != nil {
+			return err
+		}
+		return s.addAudit(ctx, tx, OperatorActor(op, ip).event(now, "operator.login", operatorTarget(op.Username), ""))
 	})
 }
 
@@ -57,8 +62,24 @@ func (s *Store) TouchOperatorSession(ctx context.Context, hash []byte, now time.
 	return wrap("touch operator session", err)
 }
 
-// DeleteOperatorSession ends an operator session (sign-out).
-func (s *Store) DeleteOperatorSession(ctx context.Context, hash []byte) error {
-	_, err := s.exec(ctx, s.w, `DELETE FROM operator_sessions WHERE hash = ?`, hash)
-	return wrap("delete operator session", err)
+// SignOutOperator ends the operator session whose token hashes to hash, in one
+// transaction with an "operator.logout" audit event by actor; a session already gone
+// writes nothing.
+func (s *Store) SignOutOperator(ctx context.Context, hash []byte, actor AuditActor) error {
+	now := s.now()
+	return s.tx(ctx, "sign out operator", func(tx *sqlx.Tx) error {
+		var id int64
+		err := s.row(ctx, tx, `DELETE FROM operator_sessions WHERE hash = ? RETURNING operator_id`, hash).Scan(&id)
+		if mapErr(err) == ErrNotFound {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		var username string
+		if err := s.row(ctx, tx, `SELECT username FROM operators WHERE id = ?`, id).Scan(&username); err != nil {
+			return err
+		}
+		return s.addAudit(ctx, tx, actor.event(now, "operator.logout", operatorTarget(username), ""))
+	})
 }

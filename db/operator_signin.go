@@ -108,8 +108,8 @@ func (s *Store) ReserveOperatorSignIn(ctx context.Context, username, ip string) 
 func (s *Store) OperatorSignInFailed(ctx context.Context, attemptID int64, username, ip string) error {
 	now := s.now()
 	key := signInKey(username)
-	actor := AuditActor{Type: "ip", ID: ip, IP: ip}
-	target := "operator:" + key
+	actor := IPActor(ip)
+	target := operatorTarget(key)
 	return s.tx(ctx, "operator sign-in failed", func(tx *sqlx.Tx) error {
 		if err := s.addAudit(ctx, tx, actor.event(now, "operator.signin_fail", target,
 			fmt.Sprintf("wrong password or unknown operator %q", username))); err != nil {

@@ -54,9 +54,9 @@ func scanSession(r scanner, extra ...any) (Session, error) {
 	return s, err
 }
 
-// SessionByTokenHash returns the session whose current access token has this hash, alive
-// or not; ErrNotFound if none. Token checks should use CheckToken, which caches.
-func (s *Store) SessionByTokenHash(ctx context.Context, hash []byte) (Session, error) {
+// sessionByTokenHash returns the session whose current access token has this hash, alive
+// or not; ErrNotFound if none. It is what CheckToken loads on a cache miss.
+func (s *Store) sessionByTokenHash(ctx context.Context, hash []byte) (Session, error) {
 	sess, err := scanSession(s.row(ctx, s.r, `SELECT `+sessionColumns+` FROM sessions WHERE token_hash = ?`, hash))
 	if err != nil {
 		return Session{}, wrap("session by token", err)
@@ -129,9 +129,8 @@ func (s *Store) RotateRefresh(ctx context.Context, oldRefreshHash []byte, next N
 			return err
 		}
 		if len(ids) > 0 {
-			if err := s.addAudit(ctx, tx, AuditEvent{At: now, ActorType: "system", Action: "session.refresh_reuse",
-				Target: fmt.Sprintf("wx_user:%d", cur.WxUserID), IP: next.IP,
-				Detail: fmt.Sprintf("session %d ended: a rotated refresh token was presented again", reusedID)}); err != nil {
+			if err := s.addAudit(ctx, tx, IPActor(next.IP).event(now, "session.refresh_reuse", wxUserTarget(cur.WxUserID),
+				fmt.Sprintf("session %d ended: a rotated refresh token was presented again", reusedID))); err != nil {
 				return err
 			}
 		}
@@ -188,30 +187,45 @@ func (s *Store) rotateLocked(ctx context.Context, tx *sqlx.Tx, id int64, oldRefr
 	return sess, s.appendRevocations(ctx, tx, time.UnixMilli(nowMS), sess.ID)
 }
 
-// RevokeSession ends a session now: revoked_at and revoked_by are set, the revocations
-// feed tells other instances, and this instance forgets its tokens at once. ErrNotFound
-// if there is no such session or it is already revoked.
-func (s *Store) RevokeSession(ctx context.Context, id int64, by string) error {
+// RevokeSession ends a session now, in one transaction with a "session.revoke" audit
+// event by actor: revoked_at and revoked_by are set, the revocations feed tells other
+// instances, and this instance forgets its tokens at once. It reports false, writing
+// nothing, when the session had already been revoked; ErrNotFound if there is no such
+// session.
+func (s *Store) RevokeSession(ctx context.Context, id int64, actor AuditActor) (bool, error) {
+	now := s.now()
 	var ids []int64
 	err := s.tx(ctx, fmt.Sprintf("revoke session %d", id), func(tx *sqlx.Tx) error {
-		var err error
-		ids, err = s.revokeWhere(ctx, tx, s.now(), by, `id = ?`, id)
-		if err == nil && len(ids) == 0 {
-			err = ErrNotFound
+		ids = nil
+		var wxUserID int64
+		if err := s.row(ctx, tx, `SELECT wx_user_id FROM sessions WHERE id = ?`, id).Scan(&wxUserID); err != nil {
+			return err
 		}
-		return err
+		var err error
+		if ids, err = s.revokeWhere(ctx, tx, now, actor.by(), `id = ?`, id); err != nil || len(ids) == 0 {
+			return err
+		}
+		return s.addAudit(ctx, tx, actor.event(now, "session.revoke", wxUserTarget(wxUserID), fmt.Sprintf("session %d", id)))
 	})
+	if err != nil {
+		return false, err
+	}
 	s.cache.dropSessions(ids)
-	return err
+	return len(ids) > 0, nil
 }
 
-// RevokeWxUserSessions ends every live session of a WeChat user and returns how many.
-func (s *Store) RevokeWxUserSessions(ctx context.Context, wxUserID int64, by string) (int, error) {
+// RevokeWxUserSessions ends every live session of a WeChat user and returns how many, in
+// one transaction with a "session.revoke_all" audit event by actor.
+func (s *Store) RevokeWxUserSessions(ctx context.Context, wxUserID int64, actor AuditActor) (int, error) {
+	now := s.now()
 	var ids []int64
 	err := s.tx(ctx, fmt.Sprintf("revoke sessions of wx user %d", wxUserID), func(tx *sqlx.Tx) error {
 		var err error
-		ids, err = s.revokeWhere(ctx, tx, s.now(), by, `wx_user_id = ?`, wxUserID)
-		return err
+		if ids, err = s.revokeWhere(ctx, tx, now, actor.by(), `wx_user_id = ?`, wxUserID); err != nil {
+			return err
+		}
+		return s.addAudit(ctx, tx, actor.event(now, "session.revoke_all", wxUserTarget(wxUserID),
+			fmt.Sprintf("sessions revoked: %d", len(ids))))
 	})
 	if err != nil {
 		return 0, err

@@ -61,7 +61,7 @@ func TestReserveBindConcurrentTicket(t *testing.T) {
 		if got != db.TicketMaxFailures {
 			t.Fatalf("admitted %d tries on one ticket, want %d", got, db.TicketMaxFailures)
 		}
-		if _, err := s.TicketByHash(ctx, ticket, now); err == nil {
+		if tk := bindTicket(t, s, ticket, now); tk.WxUserID != 0 {
 			t.Fatal("the ticket outlived its failures")
 		}
 		if n := count(t, s, "login_attempts"); n != db.TicketMaxFailures {

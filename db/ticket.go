@@ -46,16 +46,3 @@ type BindTicket struct {
 	ExpiresAt time.Time
 	Failures  int
 }
-
-// TicketByHash returns the bind ticket with this hash if it can still be used at now: not
-// used, not expired, fewer than TicketMaxFailures failures. ErrNotFound otherwise.
-func (s *Store) TicketByHash(ctx context.Context, hash []byte, now time.Time) (BindTicket, error) {
-	var t BindTicket
-	err := s.row(ctx, s.r, `SELECT wx_user_id, appid, expires_at, failures FROM bind_tickets
-		WHERE hash = ? AND used_at IS NULL AND expires_at > ? AND failures < ?`,
-		hash, now.UnixMilli(), TicketMaxFailures).Scan(&t.WxUserID, &t.AppID, msTime{&t.ExpiresAt}, &t.Failures)
-	if err != nil {
-		return BindTicket{}, wrap("bind ticket", err)
-	}
-	return t, nil
-}

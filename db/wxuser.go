@@ -100,10 +100,10 @@ func (s *Store) WxUserByID(ctx context.Context, id int64) (WxUser, error) {
 }
 
 // UpdateProfile replaces the profile of a live (not deleted) user and returns the row, in
-// one transaction with a "user.profile" audit event. An AvatarURL under AvatarPath must
-// name a stored image (ErrNoAvatar otherwise); the image the user showed before is deleted
-// when no user refers to it any more.
-func (s *Store) UpdateProfile(ctx context.Context, id int64, p Profile) (WxUser, error) {
+// one transaction with a "user.profile" audit event by actor. An AvatarURL under
+// AvatarPath must name a stored image (ErrNoAvatar otherwise); the image the user showed
+// before is deleted when no user refers to it any more.
+func (s *Store) UpdateProfile(ctx context.Context, id int64, p Profile, actor AuditActor) (WxUser, error) {
 	now := s.now()
 	var u WxUser
 	err := s.tx(ctx, fmt.Sprintf("update profile of wx user %d", id), func(tx *sqlx.Tx) error {
@@ -131,8 +131,7 @@ func (s *Store) UpdateProfile(ctx context.Context, id int64, p Profile) (WxUser,
 				return err
 			}
 		}
-		return s.addAudit(ctx, tx, AuditEvent{At: now, ActorType: "user", ActorID: fmt.Sprint(id),
-			Action: "user.profile", Target: fmt.Sprintf("wx_user:%d", id)})
+		return s.addAudit(ctx, tx, actor.event(now, "user.profile", wxUserTarget(id), ""))
 	})
 	if err != nil {
 		return WxUser{}, err
@@ -140,17 +139,39 @@ func (s *Store) UpdateProfile(ctx context.Context, id int64, p Profile) (WxUser,
 	return u, nil
 }
 
-// SetPhone stores the verified phone number of a live user.
-func (s *Store) SetPhone(ctx context.Context, id int64, phone, countryCode string) error {
-	res, err := s.exec(ctx, s.w, `UPDATE wx_users SET phone = ?, phone_country_code = ?
-		WHERE id = ? AND deleted_at IS NULL`, phone, countryCode, id)
+// SetPhone stores the verified phone number of a live user, in one transaction with a
+// "user.phone" audit event by actor. ErrNotFound if there is no live user with this id.
+func (s *Store) SetPhone(ctx context.Context, id int64, phone, countryCode string, actor AuditActor) error {
+	now := s.now()
+	return s.tx(ctx, fmt.Sprintf("set phone of wx user %d", id), func(tx *sqlx.Tx) error {
+		res, err := s.exec(ctx, tx, `UPDATE wx_users SET phone = ?, phone_country_code = ?
+			WHERE id = ? AND deleted_at IS NULL`, phone, countryCode, id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrNotFound
+		}
+		return s.addAudit(ctx, tx, actor.event(now, "user.phone", wxUserTarget(id), ""))
+	})
+}
+
+// RevealPhone returns a user's full phone number (deleted users' is empty) and records,
+// in the same transaction, a "user.phone_reveal" event by actor: no number is shown
+// unless its reveal is on record. ErrNotFound if there is no such user.
+func (s *Store) RevealPhone(ctx context.Context, id int64, actor AuditActor) (string, error) {
+	now := s.now()
+	var phone string
+	err := s.tx(ctx, fmt.Sprintf("reveal phone of wx user %d", id), func(tx *sqlx.Tx) error {
+		if err := s.row(ctx, tx, `SELECT phone FROM wx_users WHERE id = ?`, id).Scan(&phone); err != nil {
+			return err
+		}
+		return s.addAudit(ctx, tx, actor.event(now, "user.phone_reveal", wxUserTarget(id), ""))
+	})
 	if err != nil {
-		return wrap(fmt.Sprintf("set phone of wx user %d", id), err)
+		return "", err
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return ErrNotFound
-	}
-	return nil
+	return phone, nil
 }
 
 // DeleteWxUser cancels a user's account in one transaction: every session is revoked (and
@@ -158,9 +179,9 @@ func (s *Store) SetPhone(ctx context.Context, id int64, phone, countryCode strin
 // phone, unionid and session keys are erased, deleted_at is set, and a "user.delete" audit
 // event stays behind as the tombstone. appid and openid are kept so that the user's next
 // login finds the same row (and starts over with an empty profile). The uploaded avatar the
-// user showed is deleted unless another user shows it too. actor is "user" when
-// the user asked, or "<type>:<id>" (e.g. "operator:7").
-func (s *Store) DeleteWxUser(ctx context.Context, id int64, actor, ip string) error {
+// user showed is deleted unless another user shows it too. actor is the user themself
+// (UserActor) or an operator erasing on their behalf.
+func (s *Store) DeleteWxUser(ctx context.Context, id int64, actor AuditActor) error {
 	now := s.now()
 	var ids []int64
 	err := s.tx(ctx, fmt.Sprintf("delete wx user %d", id), func(tx *sqlx.Tx) error {
@@ -197,9 +218,7 @@ func (s *Store) DeleteWxUser(ctx context.Context, id int64, actor, ip string) er
 		if account != 0 {
 			detail += fmt.Sprintf("; binding to account %d removed", account)
 		}
-		actorType, actorID := splitActor(actor, id)
-		return s.addAudit(ctx, tx, AuditEvent{At: now, ActorType: actorType, ActorID: actorID,
-			Action: "user.delete", Target: fmt.Sprintf("wx_user:%d", id), IP: ip, Detail: detail})
+		return s.addAudit(ctx, tx, actor.event(now, "user.delete", wxUserTarget(id), detail))
 	})
 	if err != nil {
 		return err

@@ -11,11 +11,6 @@ import (
 	"miniauth/views"
 )
 
-// auditActor is the signed-in operator as the store's audited changes record them.
-func (h *Handler) auditActor(c *fiber.Ctx) db.AuditActor {
-	return db.AuditActor{Type: "operator", ID: operatorOf(c).Username, IP: h.clientIP(c)}
-}
-
 // hashProblem words a failure to hash a new password for the operator.
 func hashProblem(c *fiber.Ctx, err error) string {
 	switch {

@@ -60,5 +60,8 @@ func operatorOf(c *fiber.Ctx) db.Operator {
 	return o
 }
 
-// actor is the audit actor of the signed-in operator.
-func actor(c *fiber.Ctx) string { return "operator:" + operatorOf(c).Username }
+// auditActor is the signed-in operator, from this request's address, as every store
+// command records who made its change.
+func (h *Handler) auditActor(c *fiber.Ctx) db.AuditActor {
+	return db.OperatorActor(operatorOf(c), h.clientIP(c))
+}

@@ -46,7 +46,7 @@ func TestOperatorBindAndUnbind(t *testing.T) {
 		ctx := context.Background()
 		halID := e.account("hal", "hal-password")
 		e.account("ida", "ida-password")
-		if err := s.SetAccountDisabled(ctx, e.account("jay", "jay-password"), true, db.AuditActor{Type: "system"}); err != nil {
+		if err := s.SetAccountDisabled(ctx, e.account("jay", "jay-password"), true, db.SystemActor("test")); err != nil {
 			t.Fatal(err)
 		}
 		u1, plain := e.apiLogin("hal-wx")

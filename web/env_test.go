@@ -55,7 +55,7 @@ func (e *env) operator(name, role string) {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	if _, err := e.store.CreateOperator(context.Background(), name, hash, role); err != nil {
+	if _, err := e.store.CreateOperator(context.Background(), name, hash, role, db.SystemActor("test")); err != nil {
 		e.t.Fatal(err)
 	}
 }
@@ -76,11 +76,11 @@ func (e *env) wxUser(openid, nickname, phone string) (int64, int64, []byte) {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	if _, err := e.store.UpdateProfile(ctx, u.ID, db.Profile{NickName: nickname}); err != nil {
+	if _, err := e.store.UpdateProfile(ctx, u.ID, db.Profile{NickName: nickname}, db.UserActor(u.ID, "")); err != nil {
 		e.t.Fatal(err)
 	}
 	if phone != "" {
-		if err := e.store.SetPhone(ctx, u.ID, phone, "86"); err != nil {
+		if err := e.store.SetPhone(ctx, u.ID, phone, "86", db.UserActor(u.ID, "")); err != nil {
 			e.t.Fatal(err)
 		}
 	}

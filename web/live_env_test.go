@@ -61,7 +61,7 @@ func (e *env) account(username, pw string) int64 {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	a, err := e.store.CreateAccount(context.Background(), username, "", hash, db.AuditActor{Type: "system"})
+	a, err := e.store.CreateAccount(context.Background(), username, "", hash, db.SystemActor("test"))
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -60,11 +60,10 @@ func (h *Handler) loginSubmit(c *fiber.Ctx) error {
 	token := randomToken()
 	hash := sha256.Sum256([]byte(token))
 	now := h.now()
-	if err := h.store.CreateOperatorSession(ctx, hash[:], op, ip, userAgent(c), now, now.Add(SessionMax)); err != nil {
+	if err := h.store.OperatorSignedIn(ctx, hash[:], op, ip, userAgent(c), now, now.Add(SessionMax)); err != nil {
 		return storeError(err)
 	}
 	sessionOf(c).signIn(token)
 	c.Locals(localOperator, op)
-	h.audit(c, "operator.login", "operator:"+op.Username, "")
 	return c.Redirect(views.SafeBack(next), fiber.StatusSeeOther)
 }

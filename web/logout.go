@@ -13,10 +13,9 @@ import (
 func (h *Handler) logout(c *fiber.Ctx) error {
 	cs := sessionOf(c)
 	hash := sha256.Sum256([]byte(cs.str(valToken)))
-	if err := h.store.DeleteOperatorSession(c.UserContext(), hash[:]); err != nil {
+	if err := h.store.SignOutOperator(c.UserContext(), hash[:], h.auditActor(c)); err != nil {
 		return storeError(err)
 	}
-	h.audit(c, "operator.logout", "operator:"+operatorOf(c).Username, "")
 	cs.signOut()
 	cs.flash(views.FlashInfo, t(c, "flash.signed_out"))
 	return c.Redirect(views.PathLogin, fiber.StatusSeeOther)

@@ -23,7 +23,7 @@ func (h *Handler) operatorCreate(c *fiber.Ctx) error {
 	if err != nil {
 		return failed(c, views.PathOperators, hashProblem(c, err))
 	}
-	_, err = h.store.CreateOperator(c.UserContext(), username, hash, role)
+	_, err = h.store.CreateOperator(c.UserContext(), username, hash, role, h.auditActor(c))
 	if errors.Is(err, db.ErrConflict) {
 		return failed(c, views.PathOperators, t(c, "error.status.409")+": "+username)
 	}
@@ -33,6 +33,5 @@ func (h *Handler) operatorCreate(c *fiber.Ctx) error {
 	if err != nil {
 		return storeError(err)
 	}
-	h.audit(c, "operator.create", "operator:"+username, "role "+role)
 	return done(c, views.PathOperators, views.Tf(langOf(c), "flash.operator_created", username))
 }

@@ -1,10 +1,11 @@
 package web
 
 import (
-	"fmt"
+	"errors"
 
 	"github.com/gofiber/fiber/v2"
 
+	"miniauth/db"
 	"miniauth/views"
 )
 
@@ -20,16 +21,16 @@ func (h *Handler) setOperatorDisabled(c *fiber.Ctx, disabled bool) error {
 	if err != nil {
 		return err
 	}
-	if disabled && id == operatorOf(c).ID {
+	err = h.store.SetOperatorDisabled(c.UserContext(), id, disabled, h.auditActor(c))
+	if errors.Is(err, db.ErrDisableSelf) {
 		return failed(c, views.PathOperators, t(c, "error.forbidden"))
 	}
-	if err := h.store.SetOperatorDisabled(c.UserContext(), id, disabled); err != nil {
+	if err != nil {
 		return storeError(err)
 	}
-	action, msg := "operator.enable", "flash.operator_enabled"
+	msg := "flash.operator_enabled"
 	if disabled {
-		action, msg = "operator.disable", "flash.operator_disabled"
+		msg = "flash.operator_disabled"
 	}
-	h.audit(c, action, fmt.Sprintf("operator:%d", id), "")
 	return done(c, views.PathOperators, t(c, msg))
 }

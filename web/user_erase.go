@@ -21,7 +21,7 @@ func (h *Handler) userErase(c *fiber.Ctx) error {
 	if c.FormValue("confirm") != "yes" {
 		return &pageError{status: fiber.StatusUnprocessableEntity}
 	}
-	err = h.store.DeleteWxUser(c.UserContext(), id, actor(c), h.clientIP(c))
+	err = h.store.DeleteWxUser(c.UserContext(), id, h.auditActor(c))
 	if err != nil && !errors.Is(err, db.ErrNotFound) {
 		return storeError(err)
 	}

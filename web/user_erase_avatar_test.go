@@ -22,11 +22,11 @@ func TestUserEraseDeletesAvatar(t *testing.T) {
 		amy, _, _ := e.wxUser("amy-wx", "Amy", "")
 		ben, _, _ := e.wxUser("ben-wx", "Ben", "")
 		own, shared := strings.Repeat("a", 64)+".jpg", strings.Repeat("b", 64)+".jpg"
-		if _, err := s.SetAvatar(ctx, ben, shared, "image/jpeg", []byte("shared"), ""); err != nil {
+		if _, err := s.SetAvatar(ctx, ben, shared, "image/jpeg", []byte("shared"), db.UserActor(ben, "")); err != nil {
 			t.Fatal(err)
 		}
 		for _, name := range []string{shared, own} { // amy ends up showing own
-			if _, err := s.SetAvatar(ctx, amy, name, "image/jpeg", []byte(name), ""); err != nil {
+			if _, err := s.SetAvatar(ctx, amy, name, "image/jpeg", []byte(name), db.UserActor(amy, "")); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -1,8 +1,6 @@
 package web
 
 import (
-	"fmt"
-
 	"github.com/gofiber/fiber/v2"
 
 	"miniauth/views"
@@ -15,11 +13,10 @@ func (h *Handler) userSessionsRevoke(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	n, err := h.store.RevokeWxUserSessions(c.UserContext(), id, actor(c))
+	n, err := h.store.RevokeWxUserSessions(c.UserContext(), id, h.auditActor(c))
 	if err != nil {
 		return storeError(err)
 	}
-	h.audit(c, "session.revoke_all", fmt.Sprintf("wx_user:%d", id), fmt.Sprintf("sessions revoked: %d", n))
 	h.totals.invalidate()
 	back := c.FormValue("back")
 	if back == "" {

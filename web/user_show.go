@@ -18,7 +18,7 @@ func (h *Handler) userShow(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return h.userDetail(c, id, false)
+	return h.userDetail(c, id, "")
 }
 
 // userPhoneReveal is POST /admin/users/:id/phone (admins): the detail page with the full
@@ -28,17 +28,18 @@ func (h *Handler) userPhoneReveal(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	op := operatorOf(c)
-	if err := h.store.AddAudit(c.UserContext(), db.AuditEvent{At: h.now(), ActorType: "operator",
-		ActorID: op.Username, Action: "user.phone_reveal", Target: "wx_user:" + strconv.FormatInt(id, 10),
-		IP: h.clientIP(c)}); err != nil {
+	phone, err := h.store.RevealPhone(c.UserContext(), id, h.auditActor(c))
+	if errors.Is(err, db.ErrNotFound) {
+		return &pageError{status: fiber.StatusNotFound, key: "error.not_found_user"}
+	}
+	if err != nil {
 		return storeError(err)
 	}
-	return h.userDetail(c, id, true)
+	return h.userDetail(c, id, phone)
 }
 
-// userDetail renders a user's page; reveal shows the full phone number.
-func (h *Handler) userDetail(c *fiber.Ctx, id int64, reveal bool) error {
+// userDetail renders a user's page; a revealed phone (from RevealPhone) is shown in full.
+func (h *Handler) userDetail(c *fiber.Ctx, id int64, revealed string) error {
 	ctx := c.UserContext()
 	u, err := h.store.ConsoleUserByID(ctx, id)
 	if errors.Is(err, db.ErrNotFound) {
@@ -50,13 +51,13 @@ func (h *Handler) userDetail(c *fiber.Ctx, id int64, reveal bool) error {
 	lang := langOf(c)
 	v := views.UserDetail{User: views.UserProfile{ID: u.ID, AppID: u.AppID, OpenID: u.OpenID, UnionID: u.UnionID,
 		Nickname: u.NickName, AvatarURL: u.AvatarURL, Gender: u.Gender, Province: u.Province, City: u.City,
-		Country: u.Country, Language: u.Language, Phone: maskPhone(u.Phone), PhoneRevealed: reveal, Disabled: u.Disabled,
+		Country: u.Country, Language: u.Language, Phone: maskPhone(u.Phone), PhoneRevealed: revealed != "", Disabled: u.Disabled,
 		Erased: !u.DeletedAt.IsZero(), CreatedAt: u.CreatedAt, LastLoginAt: u.LastLoginAt}}
-	if reveal {
-		v.User.Phone = u.Phone
+	if revealed != "" {
+		v.User.Phone = revealed
 	}
 
-	b, err := h.store.BindingForConsole(ctx, id)
+	b, err := h.store.BindingOfWxUser(ctx, id)
 	switch {
 	case err == nil:
 		v.Binding = &views.BindingInfo{AccountID: b.AccountID, Username: b.Username, AccountName: b.AccountName,

@@ -43,7 +43,10 @@ func (h *Handler) usersExport(c *fiber.Ctx) error {
 		k.After = rows[len(rows)-1].ID
 	}
 	w.Flush()
-	h.audit(c, "users.export", "", "rows "+strconv.Itoa(n)+"; filter "+f.Values().Encode())
+	// No export leaves unless it is on record.
+	if err := h.store.RecordExport(ctx, n, f.Values().Encode(), h.auditActor(c)); err != nil {
+		return storeError(err)
+	}
 	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="users.csv"`)
 	return c.SendString(buf.String())

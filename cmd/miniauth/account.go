@@ -17,7 +17,7 @@ import (
 )
 
 // cliActor is who the audit log says made a change from the command line.
-var cliActor = db.AuditActor{Type: "system", ID: "cli"}
+var cliActor = db.SystemActor("cli")
 
 const accountUsage = `usage:
   miniauth account create USERNAME --name NAME --password-stdin

@@ -84,7 +84,7 @@ func TestAccountCommands(t *testing.T) {
 				t.Fatal("disable of an unknown account")
 			}
 			_, err = store.RecordBindFailure(ctx, db.BindFailure{ThrottleKey: db.ThrottleKey{Username: "alice", IP: "192.0.2.1"},
-				Actor: db.AuditActor{Type: "user"}})
+				Actor: db.IPActor("192.0.2.1")})
 			if err != nil {
 				t.Fatal(err)
 			}

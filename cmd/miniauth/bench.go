@@ -303,7 +303,7 @@ func benchBind(ctx context.Context, o benchOptions, out io.Writer, srv *server, 
 		for i := range rows {
 			rows[i] = db.AccountImport{Line: i + 1, Username: fmt.Sprintf("%s-%d", prefix, i), Name: "Bench", PasswordHash: enc}
 		}
-		if _, err := store.ImportAccounts(ctx, rows, db.AuditActor{Type: "system", ID: "bench"}); err != nil {
+		if _, err := store.ImportAccounts(ctx, rows, db.SystemActor("bench")); err != nil {
 			return nil, err
 		}
 		tickets := make([]string, n)

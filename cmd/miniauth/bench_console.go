@@ -82,12 +82,12 @@ func runConsoleBench(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if _, err := store.CreateOperator(ctx, benchOperator, hash, db.RoleAdmin); errors.Is(err, db.ErrConflict) {
+	if _, err := store.CreateOperator(ctx, benchOperator, hash, db.RoleAdmin, db.SystemActor("bench")); errors.Is(err, db.ErrConflict) {
 		o, err := store.OperatorByUsername(ctx, benchOperator)
 		if err != nil {
 			return err
 		}
-		if err := store.SetOperatorPassword(ctx, o.ID, hash); err != nil {
+		if err := store.SetOperatorPassword(ctx, o.ID, hash, db.SystemActor("bench")); err != nil {
 			return err
 		}
 	} else if err != nil {

@@ -36,7 +36,7 @@ func ensureFirstOperator(ctx context.Context, store *db.Store, pw string, out io
 	if err != nil {
 		return fmt.Errorf("first operator: %w", err)
 	}
-	created, err := store.CreateFirstOperator(ctx, firstOperator, hash)
+	created, err := store.CreateFirstOperator(ctx, firstOperator, hash, db.SystemActor("serve"))
 	if err != nil {
 		return err
 	}
@@ -112,9 +112,6 @@ func runOperator(ctx context.Context, args []string, getenv func(string) string,
 	}
 	defer store.Close()
 	hasher := password.New(password.OWASP, 1, 1)
-	audit := func(action string) error {
-		return store.AddAudit(ctx, db.AuditEvent{ActorType: "system", ActorID: "cli", Action: action, Target: "operator:" + name})
-	}
 	switch sub {
 	case "create":
 		if !db.ValidRole(role) {
@@ -124,14 +121,14 @@ func runOperator(ctx context.Context, args []string, getenv func(string) string,
 		if err != nil {
 			return err
 		}
-		if _, err := store.CreateOperator(ctx, name, hash, role); err != nil {
+		if _, err := store.CreateOperator(ctx, name, hash, role, cliActor); err != nil {
 			if errors.Is(err, db.ErrConflict) {
 				return fmt.Errorf("operator create: %q already exists", name)
 			}
 			return err
 		}
 		fmt.Fprintf(stdout, "operator %q created (%s)\n", name, role)
-		return audit("operator.create")
+		return nil
 	case "passwd":
 		o, err := store.OperatorByUsername(ctx, name)
 		if err != nil {
@@ -141,21 +138,21 @@ func runOperator(ctx context.Context, args []string, getenv func(string) string,
 		if err != nil {
 			return err
 		}
-		if err := store.SetOperatorPassword(ctx, o.ID, hash); err != nil {
+		if err := store.SetOperatorPassword(ctx, o.ID, hash, cliActor); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "operator %q: password changed, signed out everywhere\n", name)
-		return audit("operator.passwd")
+		return nil
 	default: // disable
 		o, err := store.OperatorByUsername(ctx, name)
 		if err != nil {
 			return fmt.Errorf("operator disable %q: %w", name, err)
 		}
-		if err := store.SetOperatorDisabled(ctx, o.ID, true); err != nil {
+		if err := store.SetOperatorDisabled(ctx, o.ID, true, cliActor); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "operator %q disabled and signed out everywhere\n", name)
-		return audit("operator.disable")
+		return nil
 	}
 }
 
