@@ -53,12 +53,7 @@ func (s *Store) ReserveBind(ctx context.Context, in BindCheckInput) (BindCheck, 
 	var c BindCheck
 	err := s.tx(ctx, "reserve bind attempt", func(tx *sqlx.Tx) error {
 		c = BindCheck{}
-		var err error
-		if s.dialect == DialectPostgres {
-			err = s.reserveBindPostgres(ctx, tx, in, now, &c)
-		} else {
-			err = s.reserveBindSQLite(ctx, tx, in, now, &c)
-		}
+		err := s.reserveBind(ctx, tx, in, now, &c)
 		if err == nil && c.AttemptID == 0 {
 			err = errRefused
 		}
@@ -76,49 +71,34 @@ func (s *Store) ReserveBind(ctx context.Context, in BindCheckInput) (BindCheck, 
 // attemptCounts is the throttling state of a key in login_attempts, with k.wx the WeChat
 // user of the key; the columns are those throttleState scans.
 const attemptCounts = `SELECT
-	COUNT(CASE WHEN ip = ? THEN 1 END) AS ip_n, MAX(CASE WHEN ip = ? THEN at END) AS ip_last,
+	COUNT(CASE WHEN ip = :ip THEN 1 END) AS ip_n, MAX(CASE WHEN ip = :ip THEN at END) AS ip_last,
 	COUNT(CASE WHEN wx_user_id = k.wx THEN 1 END) AS wx_n, MAX(CASE WHEN wx_user_id = k.wx THEN at END) AS wx_last,
-	COUNT(CASE WHEN at > ? THEN 1 END) AS hour_n, MIN(CASE WHEN at > ? THEN at END) AS hour0
-	FROM login_attempts, k WHERE username = ? AND at > ?`
+	COUNT(CASE WHEN at > :hour_ago THEN 1 END) AS hour_n, MIN(CASE WHEN at > :hour_ago THEN at END) AS hour0
+	FROM login_attempts, k WHERE username = :username AND at > :kept`
 
-// reserveBindPostgres is ReserveBind on PostgreSQL: the advisory lock, then one statement
-// (its snapshot taken after the lock) that uses the ticket, reads the throttling state and
-// the account, and inserts the attempt. ReserveBind rolls it back when a limit refuses.
-func (s *Store) reserveBindPostgres(ctx context.Context, tx *sqlx.Tx, in BindCheckInput, now time.Time, c *BindCheck) error {
-	if _, err := s.exec(ctx, tx, `SELECT pg_advisory_xact_lock(hashtext(?))`, "miniauth.bind:"+in.Username); err != nil {
-		return err
-	}
+// reserveBind is ReserveBind inside its transaction: the dialect's statements
+// (reserveStatementsPostgres or reserveStatementsSQLite) use the ticket, read the
+// throttling state and the account, and insert the attempt, ending in one row read here
+// the same way for both. ReserveBind rolls the attempt back when a limit refuses.
+func (s *Store) reserveBind(ctx context.Context, tx *sqlx.Tx, in BindCheckInput, now time.Time, c *BindCheck) error {
 	var ticket any
 	if in.TicketHash != nil {
 		ticket = in.TicketHash
+	}
+	args := map[string]any{
+		"lock": "miniauth.bind:" + in.Username, "ticket": ticket, "bearer": in.TicketHash == nil,
+		"now": now.UnixMilli(), "max": TicketMaxFailures, "wx": in.WxUserID, "username": in.Username, "ip": in.IP,
+		"hour_ago": now.Add(-backstopWindow).UnixMilli(), "kept": now.Add(-attemptKeep).UnixMilli(),
 	}
 	var st throttleState
 	var tkWx, tkFailures, ipLast, wxLast, hour0, id sql.NullInt64
 	var tkApp sql.NullString
 	var disabled sql.NullBool
-	hourAgo := now.Add(-backstopWindow).UnixMilli()
-	err := s.row(ctx, tx, `WITH tk AS (UPDATE bind_tickets SET failures = failures + 1
-			WHERE hash = ? AND used_at IS NULL AND expires_at > ? AND failures < ?
-			RETURNING wx_user_id, appid, expires_at, failures),
-		k AS (SELECT COALESCE((SELECT wx_user_id FROM tk), ?::bigint) AS wx),
-		la AS (`+attemptCounts+`),
-		ins AS (INSERT INTO login_attempts (at, username, ip, wx_user_id)
-			SELECT ?::bigint, ?::text, ?::text, NULLIF(k.wx, 0) FROM k
-			WHERE ?::boolean OR EXISTS (SELECT 1 FROM tk) RETURNING id)
-		SELECT tk.wx_user_id, tk.appid, tk.expires_at, tk.failures,
-			la.ip_n, la.ip_last, la.wx_n, la.wx_last, la.hour_n, la.hour0, (SELECT id FROM ins),
-			COALESCE(a.id, 0), COALESCE(a.username, ''), COALESCE(a.name, ''), COALESCE(a.password_hash, ''),
-			a.disabled, a.created_at, a.updated_at
-		FROM la LEFT JOIN tk ON TRUE LEFT JOIN accounts a ON a.username = ?`,
-		ticket, now.UnixMilli(), TicketMaxFailures,
-		in.WxUserID,
-		in.IP, in.IP, hourAgo, hourAgo, in.Username, now.Add(-attemptKeep).UnixMilli(),
-		now.UnixMilli(), in.Username, in.IP, in.TicketHash == nil,
-		in.Username).
-		Scan(&tkWx, &tkApp, msTime{&c.Ticket.ExpiresAt}, &tkFailures,
-			&st.ipN, &ipLast, &st.wxN, &wxLast, &st.hourN, &hour0, &id,
-			&c.Account.ID, &c.Account.Username, &c.Account.Name, &c.Account.PasswordHash,
-			&disabled, msTime{&c.Account.CreatedAt}, msTime{&c.Account.UpdatedAt})
+	err := s.chain(ctx, tx, pickList(s, reserveStatementsPostgres, reserveStatementsSQLite), args,
+		&tkWx, &tkApp, msTime{&c.Ticket.ExpiresAt}, &tkFailures,
+		&st.ipN, &ipLast, &st.wxN, &wxLast, &st.hourN, &hour0, &id,
+		&c.Account.ID, &c.Account.Username, &c.Account.Name, &c.Account.PasswordHash,
+		&disabled, msTime{&c.Account.CreatedAt}, msTime{&c.Account.UpdatedAt})
 	if err != nil {
 		return err
 	}
@@ -132,52 +112,55 @@ func (s *Store) reserveBindPostgres(ctx context.Context, tx *sqlx.Tx, in BindChe
 	return nil
 }
 
-// reserveBindSQLite is ReserveBind on SQLite, statement by statement inside the single
-// writer's immediate transaction: the ticket, the throttling state and the account, the
-// attempt.
-func (s *Store) reserveBindSQLite(ctx context.Context, tx *sqlx.Tx, in BindCheckInput, now time.Time, c *BindCheck) error {
-	wx := in.WxUserID
-	if in.TicketHash != nil {
-		err := s.row(ctx, tx, `UPDATE bind_tickets SET failures = failures + 1
-			WHERE hash = ? AND used_at IS NULL AND expires_at > ? AND failures < ?
-			RETURNING wx_user_id, appid, expires_at, failures`, in.TicketHash, now.UnixMilli(), TicketMaxFailures).
-			Scan(&c.Ticket.WxUserID, &c.Ticket.AppID, msTime{&c.Ticket.ExpiresAt}, &c.Ticket.Failures)
-		if mapErr(err) == ErrNotFound {
-			return nil // a dead ticket: refused
-		}
-		if err != nil {
-			return err
-		}
-		wx = c.Ticket.WxUserID
+// The statements of reserveBind, with :name arguments (see chain). Both end in the same
+// row: the ticket as used (NULL when it refused), the throttling state (attemptCounts, as
+// before this try), the attempt's id (NULL when the ticket refused) and the account (NULL
+// when there is none).
+//
+// PostgreSQL takes the username's advisory lock, then runs one statement of
+// data-modifying CTEs, its snapshot taken after the lock: BEGIN, two round trips, COMMIT.
+// SQLite's immediate transaction already holds the single writer's lock; it cannot write
+// inside WITH, so it runs the same steps as statements in the same order (in-process
+// calls, no round trips), each step's results passed on by name (:tk_wx, :ip_n, ...,
+// :attempt_id), the counts read before the attempt is inserted as PostgreSQL's snapshot
+// reads them; its last statement reads the account and repeats those results, making the
+// row PostgreSQL's.
+var (
+	reserveStatementsPostgres = []string{
+		`SELECT pg_advisory_xact_lock(hashtext(:lock))`,
+		`WITH tk AS (UPDATE bind_tickets SET failures = failures + 1
+				WHERE hash = :ticket AND used_at IS NULL AND expires_at > :now AND failures < :max
+				RETURNING wx_user_id, appid, expires_at, failures),
+			k AS (SELECT COALESCE((SELECT wx_user_id FROM tk), :wx::bigint) AS wx),
+			la AS (` + attemptCounts + `),
+			ins AS (INSERT INTO login_attempts (at, username, ip, wx_user_id)
+				SELECT :now::bigint, :username::text, :ip::text, NULLIF(k.wx, 0) FROM k
+				WHERE :bearer::boolean OR EXISTS (SELECT 1 FROM tk) RETURNING id)
+			SELECT tk.wx_user_id, tk.appid, tk.expires_at, tk.failures,
+				la.ip_n, la.ip_last, la.wx_n, la.wx_last, la.hour_n, la.hour0, (SELECT id FROM ins),
+				` + accountColumnsOrZero + `
+			FROM la LEFT JOIN tk ON TRUE LEFT JOIN accounts a ON a.username = :username`,
 	}
-	var st throttleState
-	var ipLast, wxLast, hour0 sql.NullInt64
-	var disabled sql.NullBool
-	hourAgo := now.Add(-backstopWindow).UnixMilli()
-	err := s.row(ctx, tx, `WITH k AS (SELECT ? AS wx), la AS (`+attemptCounts+`)
-		SELECT la.ip_n, la.ip_last, la.wx_n, la.wx_last, la.hour_n, la.hour0,
-			COALESCE(a.id, 0), COALESCE(a.username, ''), COALESCE(a.name, ''), COALESCE(a.password_hash, ''),
-			a.disabled, a.created_at, a.updated_at
-		FROM la LEFT JOIN accounts a ON a.username = ?`,
-		wx, in.IP, in.IP, hourAgo, hourAgo, in.Username, now.Add(-attemptKeep).UnixMilli(), in.Username).
-		Scan(&st.ipN, &ipLast, &st.wxN, &wxLast, &st.hourN, &hour0,
-			&c.Account.ID, &c.Account.Username, &c.Account.Name, &c.Account.PasswordHash,
-			&disabled, msTime{&c.Account.CreatedAt}, msTime{&c.Account.UpdatedAt})
-	if err != nil {
-		return err
+
+	reserveStatementsSQLite = []string{
+		`UPDATE bind_tickets SET failures = failures + 1
+			WHERE hash = :ticket AND used_at IS NULL AND expires_at > :now AND failures < :max
+			RETURNING wx_user_id AS tk_wx, appid AS tk_app, expires_at AS tk_expires, failures AS tk_failures`,
+		`WITH k AS (SELECT COALESCE(:tk_wx, :wx) AS wx) ` + attemptCounts,
+		`INSERT INTO login_attempts (at, username, ip, wx_user_id)
+			SELECT :now, :username, :ip, NULLIF(COALESCE(:tk_wx, :wx), 0)
+			WHERE :bearer OR :tk_wx IS NOT NULL RETURNING id AS attempt_id`,
+		`SELECT :tk_wx, :tk_app, :tk_expires, :tk_failures,
+				:ip_n, :ip_last, :wx_n, :wx_last, :hour_n, :hour0, :attempt_id,
+				` + accountColumnsOrZero + `
+			FROM (SELECT 1) one LEFT JOIN accounts a ON a.username = :username`,
 	}
-	c.Account.Disabled = disabled.Bool
-	st.ipLast, st.wxLast, st.hour0 = time.UnixMilli(ipLast.Int64), time.UnixMilli(wxLast.Int64), time.UnixMilli(hour0.Int64)
-	if c.Wait = st.wait(now); c.Wait > 0 {
-		return nil
-	}
-	var wxArg any
-	if wx != 0 {
-		wxArg = wx
-	}
-	return s.row(ctx, tx, `INSERT INTO login_attempts (at, username, ip, wx_user_id) VALUES (?, ?, ?, ?) RETURNING id`,
-		now.UnixMilli(), in.Username, in.IP, wxArg).Scan(&c.AttemptID)
-}
+)
+
+// accountColumnsOrZero are the columns of the account aliased a, empty values where it is
+// missing (disabled and the times stay NULL).
+const accountColumnsOrZero = `COALESCE(a.id, 0), COALESCE(a.username, ''), COALESCE(a.name, ''),
+	COALESCE(a.password_hash, ''), a.disabled, a.created_at, a.updated_at`
 
 // ReleaseBindAttempt gives back a reserved try whose password was never checked (the
 // hasher was busy or the request ended first): its login_attempts row and its ticket

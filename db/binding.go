@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -71,11 +73,7 @@ func (s *Store) Bind(ctx context.Context, in BindInput) (BindResult, error) {
 			}
 		}
 		var err error
-		if s.dialect == DialectPostgres {
-			res, err = s.bindPostgres(ctx, tx, in, now)
-		} else {
-			res, err = s.bindSQLite(ctx, tx, in, now)
-		}
+		res, err = s.bindWrite(ctx, tx, in, now)
 		return err
 	})
 	if err != nil {
@@ -103,54 +101,15 @@ func bindAudit(in BindInput) (before, after string) {
 	return fmt.Sprintf("bound to account %d (", in.AccountID), ") with password and " + proof
 }
 
-// bindSQLite is the rest of Bind on SQLite, statement by statement (no round trips
-// in-process): the ticket is used, the account and user read in one query, then the
-// binding, the session, the attempts, the audit event and the counter.
-func (s *Store) bindSQLite(ctx context.Context, tx *sqlx.Tx, in BindInput, now time.Time) (BindResult, error) {
-	var res BindResult
-	if in.TicketHash != nil {
-		r, err := s.exec(ctx, tx, `UPDATE bind_tickets SET used_at = ?
-			WHERE hash = ? AND used_at IS NULL AND expires_at > ? AND failures < ? AND wx_user_id = ?`,
-			now.UnixMilli(), in.TicketHash, now.UnixMilli(), in.ticketLimit(), in.WxUserID)
-		if err != nil {
-			return res, err
-		}
-		if n, _ := r.RowsAffected(); n != 1 {
-			return res, ErrTicketInvalid
-		}
-	}
-	var err error
-	if res.Account, res.User, err = s.bindParties(ctx, tx, in.AccountID, in.WxUserID); err != nil {
-		return res, err
-	}
-	if err := s.insertBinding(ctx, tx, in.WxUserID, in.AppID, in.AccountID, in.Actor, now); err != nil {
-		return res, err
-	}
-	ns := in.Session
-	ns.AccountID = in.AccountID
-	if res.Session, err = s.insertSession(ctx, tx, in.WxUserID, in.AppID, ns, now); err != nil {
-		return res, err
-	}
-	if _, err := s.exec(ctx, tx, `DELETE FROM login_attempts WHERE username = ? AND (ip = ? OR wx_user_id = ?)`,
-		in.Username, in.Session.IP, in.WxUserID); err != nil {
-		return res, err
-	}
-	before, after := bindAudit(in)
-	if err := s.addAudit(ctx, tx, in.Actor.event(now, "bind", fmt.Sprintf("wx_user:%d", in.WxUserID),
-		before+res.Account.Username+after)); err != nil {
-		return res, err
-	}
-	return res, s.bumpStats(ctx, tx, now, 0, 1, 0)
-}
-
-// bindPostgres is the rest of Bind on PostgreSQL in one statement (one round trip instead
-// of eight): the ticket is used, the account and user read, and, only if the ticket (or
-// the ended Bearer session) and both rows allow it, the binding, the session, the
-// attempts, the audit event and the counter written. The answers are then checked in the
-// same order as bindSQLite's; any refusal rolls the whole transaction back. When the
-// binding insert did nothing, a second statement (a new snapshot, after ON CONFLICT DO
+// bindWrite is the rest of Bind, after the Bearer session (if any) ended: the ticket is
+// used, the account and user read, and, only if the ticket (or the ended Bearer session)
+// and both rows allow it, the binding, the session, the attempts, the audit event and the
+// counter written. The dialect's statements (bindStatementsPostgres or
+// bindStatementsSQLite) return one row, read here the same way for both: the refusals are
+// checked in a fixed order, and any of them rolls the whole transaction back. When the
+// binding insert did nothing, one more statement (a new snapshot, after ON CONFLICT DO
 // NOTHING waited for the concurrent winner) says which side is bound.
-func (s *Store) bindPostgres(ctx context.Context, tx *sqlx.Tx, in BindInput, now time.Time) (BindResult, error) {
+func (s *Store) bindWrite(ctx context.Context, tx *sqlx.Tx, in BindInput, now time.Time) (BindResult, error) {
 	var res BindResult
 	var ticketUsed int
 	var sessionID sql.NullInt64
@@ -161,41 +120,20 @@ func (s *Store) bindPostgres(ctx context.Context, tx *sqlx.Tx, in BindInput, now
 	if in.TicketHash != nil {
 		ticket = in.TicketHash
 	}
+	args := map[string]any{
+		"now": nowMS, "ticket": ticket, "limit": in.ticketLimit(), "bearer": in.TicketHash == nil,
+		"wx": in.WxUserID, "appid": in.AppID, "account": in.AccountID, "by": in.Actor.by(),
+		"token": ns.TokenHash, "refresh": ns.RefreshHash, "ip": ns.IP, "user_agent": ns.UserAgent,
+		"access_expires": ns.AccessExpiresAt.UnixMilli(), "idle_expires": ns.IdleExpiresAt.UnixMilli(),
+		"max_expires": ns.MaxExpiresAt.UnixMilli(), "username": in.Username,
+		"actor_type": in.Actor.Type, "actor_id": in.Actor.ID, "actor_ip": in.Actor.IP,
+		"target": fmt.Sprintf("wx_user:%d", in.WxUserID), "before": before, "after": after,
+		"day": statDay(now), "shard": rand.IntN(statShardsPostgres), // SQLite keeps one shard
+	}
 	var key, prev string
 	dest := append([]any{&ticketUsed, &sessionID}, orZero(accountDest(&res.Account)...)...)
 	dest = append(dest, orZero(wxUserDest(&res.User, &key, &prev)...)...)
-	err := s.row(ctx, tx, `WITH tk AS (UPDATE bind_tickets SET used_at = ?
-			WHERE hash = ? AND used_at IS NULL AND expires_at > ? AND failures < ? AND wx_user_id = ? RETURNING 1),
-		a AS (SELECT * FROM accounts WHERE id = ?),
-		u AS (SELECT * FROM wx_users WHERE id = ?),
-		b AS (INSERT INTO bindings (wx_user_id, appid, account_id, created_at, created_by)
-			SELECT ?::bigint, ?::text, ?::bigint, ?::bigint, ?::text FROM a, u
-			WHERE (?::boolean OR EXISTS (SELECT 1 FROM tk))
-				AND NOT a.disabled AND u.deleted_at IS NULL AND NOT u.disabled
-			ON CONFLICT DO NOTHING RETURNING 1),
-		s AS (INSERT INTO sessions (token_hash, refresh_hash, wx_user_id, account_id,
-				appid, ip, user_agent, created_at, last_seen_at, access_expires_at, idle_expires_at, max_expires_at)
-			SELECT ?::bytea, ?::bytea, ?::bigint, ?::bigint, ?::text, ?::text, ?::text, ?::bigint, ?::bigint,
-				?::bigint, ?::bigint, ?::bigint FROM b RETURNING id),
-		d AS (DELETE FROM login_attempts WHERE username = ? AND (ip = ? OR wx_user_id = ?) AND EXISTS (SELECT 1 FROM b)),
-		e AS (INSERT INTO audit_events (at, actor_type, actor_id, action, target, ip, detail)
-			SELECT ?::bigint, ?::text, ?::text, 'bind', ?::text, ?::text, ?::text || a.username || ?::text FROM b, a),
-		st AS (INSERT INTO daily_stats (day, shard, logins, binds, new_users) SELECT ?::text, ?::integer, 0, 1, 0 FROM b
-			ON CONFLICT (day, shard) DO UPDATE SET logins = daily_stats.logins + excluded.logins,
-			binds = daily_stats.binds + excluded.binds,
-			new_users = daily_stats.new_users + excluded.new_users)
-		SELECT (SELECT COUNT(*) FROM tk), (SELECT id FROM s), `+accountColumnsA+`, `+wxUserColumnsU+`
-		FROM (SELECT 1) one LEFT JOIN a ON TRUE LEFT JOIN u ON TRUE`,
-		nowMS, ticket, nowMS, in.ticketLimit(), in.WxUserID,
-		in.AccountID,
-		in.WxUserID,
-		in.WxUserID, in.AppID, in.AccountID, nowMS, in.Actor.by(),
-		in.TicketHash == nil,
-		ns.TokenHash, ns.RefreshHash, in.WxUserID, in.AccountID, in.AppID, ns.IP, ns.UserAgent, nowMS, nowMS,
-		ns.AccessExpiresAt.UnixMilli(), ns.IdleExpiresAt.UnixMilli(), ns.MaxExpiresAt.UnixMilli(),
-		in.Username, ns.IP, in.WxUserID,
-		nowMS, in.Actor.Type, in.Actor.ID, fmt.Sprintf("wx_user:%d", in.WxUserID), in.Actor.IP, before, after,
-		statDay(now), rand.IntN(statShardsPostgres)).Scan(dest...)
+	err := s.chain(ctx, tx, pickList(s, bindStatementsPostgres, bindStatementsSQLite), args, dest...)
 	switch {
 	case err != nil:
 		return BindResult{}, err
@@ -217,6 +155,182 @@ func (s *Store) bindPostgres(ctx context.Context, tx *sqlx.Tx, in BindInput, now
 		IdleExpiresAt:   time.UnixMilli(ns.IdleExpiresAt.UnixMilli()),
 		MaxExpiresAt:    time.UnixMilli(ns.MaxExpiresAt.UnixMilli())}
 	return res, nil
+}
+
+// The statements of bindWrite, with :name arguments (see chain). Both end in the same row:
+// ticket used (0 or 1), the new session's id (NULL when nothing was written), the account
+// (accountColumnsA) and the user (wxUserColumnsU), NULL where missing.
+//
+// PostgreSQL runs the bind as one statement of data-modifying CTEs, one round trip. SQLite
+// cannot write inside WITH, so it runs the same steps as statements in the same order
+// (in-process calls, no round trips), each step's RETURNING passed on by name to the
+// steps after it (:ticket_used, :bound, :session_id); its last statement reads the
+// account and the user and repeats those results, making the row PostgreSQL's.
+var (
+	bindStatementsPostgres = []string{`WITH tk AS (UPDATE bind_tickets SET used_at = :now
+			WHERE hash = :ticket AND used_at IS NULL AND expires_at > :now AND failures < :limit AND wx_user_id = :wx
+			RETURNING 1),
+		a AS (SELECT * FROM accounts WHERE id = :account),
+		u AS (SELECT * FROM wx_users WHERE id = :wx),
+		b AS (INSERT INTO bindings (wx_user_id, appid, account_id, created_at, created_by)
+			SELECT :wx::bigint, :appid::text, :account::bigint, :now::bigint, :by::text FROM a, u
+			WHERE (:bearer::boolean OR EXISTS (SELECT 1 FROM tk))
+				AND NOT a.disabled AND u.deleted_at IS NULL AND NOT u.disabled
+			ON CONFLICT DO NOTHING RETURNING 1),
+		s AS (INSERT INTO sessions (token_hash, refresh_hash, wx_user_id, account_id,
+				appid, ip, user_agent, created_at, last_seen_at, access_expires_at, idle_expires_at, max_expires_at)
+			SELECT :token::bytea, :refresh::bytea, :wx::bigint, :account::bigint, :appid::text, :ip::text,
+				:user_agent::text, :now::bigint, :now::bigint,
+				:access_expires::bigint, :idle_expires::bigint, :max_expires::bigint FROM b RETURNING id),
+		d AS (DELETE FROM login_attempts WHERE username = :username AND (ip = :ip OR wx_user_id = :wx)
+			AND EXISTS (SELECT 1 FROM b)),
+		e AS (INSERT INTO audit_events (at, actor_type, actor_id, action, target, ip, detail)
+			SELECT :now::bigint, :actor_type::text, :actor_id::text, 'bind', :target::text, :actor_ip::text,
+				:before::text || a.username || :after::text FROM b, a),
+		st AS (INSERT INTO daily_stats (day, shard, logins, binds, new_users) SELECT :day::text, :shard::integer, 0, 1, 0 FROM b
+			ON CONFLICT (day, shard) DO UPDATE SET logins = daily_stats.logins + excluded.logins,
+			binds = daily_stats.binds + excluded.binds,
+			new_users = daily_stats.new_users + excluded.new_users)
+		SELECT (SELECT COUNT(*) FROM tk), (SELECT id FROM s), ` + accountColumnsA + `, ` + wxUserColumnsU + `
+		FROM (SELECT 1) one LEFT JOIN a ON TRUE LEFT JOIN u ON TRUE`}
+
+	bindStatementsSQLite = []string{
+		`UPDATE bind_tickets SET used_at = :now
+			WHERE hash = :ticket AND used_at IS NULL AND expires_at > :now AND failures < :limit AND wx_user_id = :wx
+			RETURNING 1 AS ticket_used`,
+		`INSERT INTO bindings (wx_user_id, appid, account_id, created_at, created_by)
+			SELECT :wx, :appid, :account, :now, :by FROM accounts a, wx_users u
+			WHERE a.id = :account AND u.id = :wx AND (:bearer OR :ticket_used)
+				AND NOT a.disabled AND u.deleted_at IS NULL AND NOT u.disabled
+			ON CONFLICT DO NOTHING RETURNING 1 AS bound`,
+		`INSERT INTO sessions (token_hash, refresh_hash, wx_user_id, account_id,
+				appid, ip, user_agent, created_at, last_seen_at, access_expires_at, idle_expires_at, max_expires_at)
+			SELECT :token, :refresh, :wx, :account, :appid, :ip, :user_agent, :now, :now,
+				:access_expires, :idle_expires, :max_expires WHERE :bound RETURNING id AS session_id`,
+		`DELETE FROM login_attempts WHERE :bound AND username = :username AND (ip = :ip OR wx_user_id = :wx)`,
+		`INSERT INTO audit_events (at, actor_type, actor_id, action, target, ip, detail)
+			SELECT :now, :actor_type, :actor_id, 'bind', :target, :actor_ip, :before || a.username || :after
+			FROM accounts a WHERE a.id = :account AND :bound`,
+		`INSERT INTO daily_stats (day, shard, logins, binds, new_users) SELECT :day, 0, 0, 1, 0 WHERE :bound
+			ON CONFLICT (day, shard) DO UPDATE SET logins = daily_stats.logins + excluded.logins,
+			binds = daily_stats.binds + excluded.binds,
+			new_users = daily_stats.new_users + excluded.new_users`,
+		`SELECT COALESCE(:ticket_used, 0), :session_id, ` + accountColumnsA + `, ` + wxUserColumnsU + `
+			FROM (SELECT 1) one LEFT JOIN accounts a ON a.id = :account LEFT JOIN wx_users u ON u.id = :wx`,
+	}
+)
+
+// pickList returns the statements of the store's dialect.
+func pickList(s *Store, postgres, sqlite []string) []string {
+	if s.dialect == DialectPostgres {
+		return postgres
+	}
+	return sqlite
+}
+
+// chain runs the statements of one step of a command, in order, inside tx, and scans the
+// single row of the last one into dest. Each statement is written with :name arguments
+// (PostgreSQL casts, ::type, stay as they are), taken from args; the columns of an
+// earlier statement's row are added to args under their names (NULL when it returned no
+// row), so the statements after it can use them. This is how one Go function runs a step
+// that PostgreSQL does in one statement of data-modifying CTEs and SQLite, which cannot
+// write inside WITH, does in several.
+func (s *Store) chain(ctx context.Context, tx *sqlx.Tx, stmts []string, args map[string]any, dest ...any) error {
+	for i, raw := range stmts {
+		q := compileNamed(raw)
+		vals := make([]any, len(q.names))
+		for k, name := range q.names {
+			v, ok := args[name]
+			if !ok {
+				return fmt.Errorf("db: statement argument :%s not given", name)
+			}
+			vals[k] = v
+		}
+		if i == len(stmts)-1 {
+			return s.row(ctx, tx, q.text, vals...).Scan(dest...)
+		}
+		if err := s.carry(ctx, tx, q.text, vals, args); err != nil {
+			return err
+		}
+	}
+	return errors.New("db: chain: no statement")
+}
+
+// carry runs one statement of a chain and adds the columns of its row (at most one is
+// read) to args, NULL when it returned none.
+func (s *Store) carry(ctx context.Context, tx *sqlx.Tx, query string, vals []any, args map[string]any) error {
+	rows, err := s.rows(ctx, tx, query, vals...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return err
+	}
+	got := make([]any, len(cols))
+	if rows.Next() {
+		ptrs := make([]any, len(cols))
+		for i := range got {
+			ptrs[i] = &got[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return err
+		}
+	}
+	for i, c := range cols {
+		args[c] = got[i]
+	}
+	if err := rows.Close(); err != nil {
+		return err
+	}
+	return rows.Err()
+}
+
+// namedQuery is a query written with :name arguments, turned into ? placeholders.
+type namedQuery struct {
+	text  string   // the query with ? for each argument
+	names []string // the argument of each ?, in order
+}
+
+// namedQueries caches compileNamed: query with :name -> namedQuery.
+var namedQueries sync.Map
+
+// compileNamed replaces each :name (lower case letters, digits, _) of query by ?, leaving
+// PostgreSQL casts (::type) alone. The queries are this package's constants: no string
+// literal in them holds a colon.
+func compileNamed(query string) namedQuery {
+	if v, ok := namedQueries.Load(query); ok {
+		return v.(namedQuery)
+	}
+	var b strings.Builder
+	var q namedQuery
+	for i := 0; i < len(query); i++ {
+		c := query[i]
+		if c != ':' {
+			b.WriteByte(c)
+			continue
+		}
+		if i+1 < len(query) && query[i+1] == ':' {
+			b.WriteString("::")
+			i++
+			continue
+		}
+		j := i + 1
+		for j < len(query) && (query[j] == '_' || 'a' <= query[j] && query[j] <= 'z' || '0' <= query[j] && query[j] <= '9') {
+			j++
+		}
+		if j == i+1 {
+			b.WriteByte(c)
+			continue
+		}
+		q.names = append(q.names, query[i+1:j])
+		b.WriteByte('?')
+		i = j - 1
+	}
+	q.text = b.String()
+	namedQueries.Store(query, q)
+	return q
 }
 
 // accountColumnsA and wxUserColumnsU are accountColumns and wxUserColumns of the tables
