@@ -3,6 +3,8 @@ package api
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -125,6 +127,23 @@ func TestLoginLimitRoundsOnTwoInstances(t *testing.T) {
 		}
 		if total < limit || total > limit+perRound {
 			t.Fatalf("admitted %d in all, want between %d and %d", total, limit, limit+perRound)
+		}
+	})
+}
+
+// BenchmarkLoginLimitTake is the limit's cost on a login: the in-memory check and count,
+// with the scheduled syncs (one statement a second) running as in production.
+func BenchmarkLoginLimitTake(b *testing.B) {
+	store := dbtest.Open(b, "sqlite")
+	l := newIPLimit(store, 1<<40, time.Now, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	ctx := context.Background()
+	b.RunParallel(func(pb *testing.PB) {
+		i := 0
+		for pb.Next() {
+			i++
+			if l.take(ctx, fmt.Sprintf("198.51.100.%d", i%200), time.Now()) != 0 {
+				b.Fatal("refused")
+			}
 		}
 	})
 }
