@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/limiter"
 	"golang.org/x/sync/singleflight"
 
 	"miniauth/api/wechat"
@@ -33,7 +32,7 @@ type Config struct {
 	SessionMax     time.Duration // and this long after its login, whatever happens
 	PublicURL      string        // scheme://host[:port] for absolute URLs; "" derives it from the request
 	TrustedProxies []netip.Prefix
-	LoginRatePerIP int              // per minute on /api/login and checkBind; 0 = off
+	LoginRatePerIP int              // per minute on /api/login, checkBind and bind, for all instances; 0 = off
 	ServiceKeys    []string         // for /internal/introspect; empty = off
 	PhoneRate      int              // getPhoneNumber calls per user per minute; 0 = 5
 	Hasher         *password.Hasher // checks account passwords on bind; nil = OWASP, one per core
@@ -50,6 +49,7 @@ type Handler struct {
 	metrics *Metrics
 	refresh singleflight.Group
 	phone   *userRate
+	logins  *ipLimit // the per-IP login limit; nil when off
 	hasher  *password.Hasher
 }
 
@@ -70,8 +70,12 @@ func New(store *db.Store, wx WeChat, cfg Config, log *slog.Logger, metrics *Metr
 	if cfg.AvatarDecodes == nil {
 		cfg.AvatarDecodes = NewDecodeGate(DefaultAvatarDecodes, defaultAvatarQueue)
 	}
-	return &Handler{store: store, wx: wx, cfg: cfg, log: log, metrics: metrics,
+	h := &Handler{store: store, wx: wx, cfg: cfg, log: log, metrics: metrics,
 		phone: newUserRate(cfg.PhoneRate, time.Minute), hasher: cfg.Hasher}
+	if cfg.LoginRatePerIP > 0 {
+		h.logins = newIPLimit(store, cfg.LoginRatePerIP, h.now, log)
+	}
+	return h
 }
 
 // Register mounts the public routes: /api, the probes and the avatar files.
@@ -107,22 +111,17 @@ func (h *Handler) RegisterInternal(app *fiber.App) {
 }
 
 // loginLimiter is the per-IP limit on code exchanges; a NAT may carry many users, so the
-// default is generous. It is per process: a cluster multiplies it by its instances.
+// default is generous. It is shared by the instances on one database (ratelimit.go).
 func (h *Handler) loginLimiter() fiber.Handler {
-	if h.cfg.LoginRatePerIP <= 0 {
+	if h.logins == nil {
 		return func(c *fiber.Ctx) error { return c.Next() }
 	}
-	return limiter.New(limiter.Config{
-		Max:        h.cfg.LoginRatePerIP,
-		Expiration: time.Minute,
-		KeyGenerator: func(c *fiber.Ctx) string {
-			return caller.IP(c, h.cfg.TrustedProxies)
-		},
-		LimitReached: func(c *fiber.Ctx) error {
-			return newError(fiber.StatusTooManyRequests, "rate_limited",
-				"too many logins from this address, retry in a minute")
-		},
-	})
+	return func(c *fiber.Ctx) error {
+		if wait := h.logins.take(c.UserContext(), h.clientIP(c), h.now()); wait > 0 {
+			return h.loginRateLimited(wait)
+		}
+		return c.Next()
+	}
 }
 
 func (h *Handler) now() time.Time { return h.cfg.Now() }

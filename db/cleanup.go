@@ -23,8 +23,9 @@ const cleanupBatch = 5000
 
 // Cleanup purges what can no longer matter at now: sessions past their idle or maximum
 // end or revoked more than a day ago (with their rotated refresh hashes), feed entries
-// older than a day, expired bind tickets, old failed password attempts, expired operator
-// sessions, and audit events older than auditRetention (0 keeps them all).
+// older than a day, expired bind tickets, old failed password attempts and per-IP login
+// counts (windows over an hour old), expired operator sessions, and audit events
+// older than auditRetention (0 keeps them all).
 func (s *Store) Cleanup(ctx context.Context, now time.Time, auditRetention time.Duration) (CleanupReport, error) {
 	var r CleanupReport
 	nowMS, dayAgo := now.UnixMilli(), now.Add(-revocationKeep).UnixMilli()
@@ -52,6 +53,8 @@ func (s *Store) Cleanup(ctx context.Context, now time.Time, auditRetention time.
 			WHERE at <= ? LIMIT ?)`, []any{now.Add(-attemptKeep).UnixMilli()}},
 		{&r.Attempts, "console sign-in attempts", `DELETE FROM operator_signin_attempts WHERE id IN (SELECT id
 			FROM operator_signin_attempts WHERE at <= ? LIMIT ?)`, []any{now.Add(-attemptKeep).UnixMilli()}},
+		{&r.Attempts, "login rate windows", `DELETE FROM login_rate WHERE (window_start, ip) IN (SELECT window_start, ip
+			FROM login_rate WHERE window_start <= ? LIMIT ?)`, []any{now.Add(-time.Hour).UnixMilli()}},
 		{&r.OperatorSessions, "operator sessions", `DELETE FROM operator_sessions WHERE hash IN (SELECT hash
 			FROM operator_sessions WHERE expires_at <= ? LIMIT ?)`, []any{nowMS}},
 	}
