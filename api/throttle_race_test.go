@@ -194,7 +194,7 @@ func TestConcurrentLoginsFromOneIP(t *testing.T) {
 func TestBindReleasesUncheckedTry(t *testing.T) {
 	dbtest.ForEach(t, func(t *testing.T, store *db.Store) {
 		ctx := context.Background()
-		c, err := store.ReserveBind(ctx, db.BindCheckInput{WxUserID: 7, Username: "sam", IP: "192.0.2.9"})
+		c, err := store.ReserveBind(ctx, db.ReserveBindInput{WxUserID: 7, Username: "sam", IP: "192.0.2.9"})
 		if err != nil || c.AttemptID == 0 {
 			t.Fatalf("reserve: %+v %v", c, err)
 		}
@@ -203,7 +203,7 @@ func TestBindReleasesUncheckedTry(t *testing.T) {
 		}
 		// The given-back try does not count: ThrottleFree more tries are all admitted.
 		for i := 0; i < db.ThrottleFree; i++ {
-			c, err := store.ReserveBind(ctx, db.BindCheckInput{WxUserID: 7, Username: "sam", IP: "192.0.2.9"})
+			c, err := store.ReserveBind(ctx, db.ReserveBindInput{WxUserID: 7, Username: "sam", IP: "192.0.2.9"})
 			if err != nil || c.AttemptID == 0 {
 				t.Fatalf("try %d after a release: %+v %v", i+1, c, err)
 			}

@@ -99,7 +99,7 @@ func (h *Handler) bind(c *fiber.Ctx) error {
 	// One write reserves the try before any hash: the ticket and the throttling are
 	// checked and, if they allow it, the try is counted as a failure, atomically. A try
 	// past a limit is refused here, whatever its password; answered in order.
-	chk, err := h.store.ReserveBind(ctx, db.BindCheckInput{TicketHash: who.ticketHash, WxUserID: who.wxUserID,
+	chk, err := h.store.ReserveBind(ctx, db.ReserveBindInput{TicketHash: who.ticketHash, WxUserID: who.wxUserID,
 		Username: username, IP: ip, Now: now})
 	if err != nil {
 		return storeUnavailable(err)

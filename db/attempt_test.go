@@ -156,7 +156,7 @@ func TestReserveBindMatchesSeparateReads(t *testing.T) {
 			fail(t, s, db.ThrottleKey{Username: "hugo", IP: fmt.Sprintf("192.0.2.%d", i), WxUserID: r.User.ID}, acc.ID, nil, t0)
 		}
 		now := t0.Add(100 * time.Millisecond)
-		check := func(in db.BindCheckInput) db.BindCheck {
+		check := func(in db.ReserveBindInput) db.BindReservation {
 			t.Helper()
 			c, err := s.ReserveBind(ctx, in)
 			if err != nil {
@@ -164,7 +164,7 @@ func TestReserveBindMatchesSeparateReads(t *testing.T) {
 			}
 			return c
 		}
-		c := check(db.BindCheckInput{TicketHash: ticket, Username: "hugo", IP: "203.0.113.1", Now: now})
+		c := check(db.ReserveBindInput{TicketHash: ticket, Username: "hugo", IP: "203.0.113.1", Now: now})
 		// The try is counted on the ticket, then rolled back since the key waits.
 		tk := db.BindTicket{WxUserID: r.User.ID, AppID: testAppID, ExpiresAt: t0.Add(db.TicketTTL), Failures: 1}
 		if c.Ticket != tk || c.AttemptID != 0 {
@@ -180,14 +180,14 @@ func TestReserveBindMatchesSeparateReads(t *testing.T) {
 			t.Fatalf("account: %+v, want %+v", c.Account, a)
 		}
 		// No ticket: the WeChat user given is the key's; another one is free.
-		if c := check(db.BindCheckInput{WxUserID: r.User.ID, Username: "hugo", IP: "203.0.113.1", Now: now}); c.Wait != w || c.Ticket.WxUserID != 0 {
+		if c := check(db.ReserveBindInput{WxUserID: r.User.ID, Username: "hugo", IP: "203.0.113.1", Now: now}); c.Wait != w || c.Ticket.WxUserID != 0 {
 			t.Fatalf("ticketless: %+v", c)
 		}
-		if c := check(db.BindCheckInput{WxUserID: r.User.ID + 1, Username: "hugo", IP: "203.0.113.1", Now: now}); c.Wait != 0 {
+		if c := check(db.ReserveBindInput{WxUserID: r.User.ID + 1, Username: "hugo", IP: "203.0.113.1", Now: now}); c.Wait != 0 {
 			t.Fatalf("other WeChat user waits %v", c.Wait)
 		}
 		// Unknown username, expired ticket.
-		c = check(db.BindCheckInput{TicketHash: ticket, Username: "nobody", IP: "203.0.113.1", Now: t0.Add(db.TicketTTL)})
+		c = check(db.ReserveBindInput{TicketHash: ticket, Username: "nobody", IP: "203.0.113.1", Now: t0.Add(db.TicketTTL)})
 		if c.Ticket.WxUserID != 0 || c.Account.ID != 0 || c.Account.PasswordHash != "" || c.Wait != 0 {
 			t.Fatalf("expired ticket, unknown username: %+v", c)
 		}

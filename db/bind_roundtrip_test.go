@@ -133,7 +133,7 @@ func TestBindRoundTripsPostgres(t *testing.T) {
 		res, _, ticket := checkBind(t, s, "o_"+name, t0)
 		now := t0.Add(time.Second)
 		w.take()
-		c, err := s.ReserveBind(ctx, db.BindCheckInput{TicketHash: ticket, Username: name, IP: "192.0.2.1", Now: now})
+		c, err := s.ReserveBind(ctx, db.ReserveBindInput{TicketHash: ticket, Username: name, IP: "192.0.2.1", Now: now})
 		must(t, err)
 		if c.AttemptID == 0 {
 			t.Fatalf("bind %d: try refused: %+v", i, c)

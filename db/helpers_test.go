@@ -108,7 +108,7 @@ func openid(i int) string { return fmt.Sprintf("o_%06d", i) }
 func bindWait(t testing.TB, s *db.Store, k db.ThrottleKey, now time.Time) time.Duration {
 	t.Helper()
 	ctx := context.Background()
-	c, err := s.ReserveBind(ctx, db.BindCheckInput{WxUserID: k.WxUserID, Username: k.Username, IP: k.IP, Now: now})
+	c, err := s.ReserveBind(ctx, db.ReserveBindInput{WxUserID: k.WxUserID, Username: k.Username, IP: k.IP, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +124,7 @@ func bindWait(t testing.TB, s *db.Store, k db.ThrottleKey, now time.Time) time.D
 func bindTicket(t testing.TB, s *db.Store, ticket []byte, now time.Time) db.BindTicket {
 	t.Helper()
 	ctx := context.Background()
-	c, err := s.ReserveBind(ctx, db.BindCheckInput{TicketHash: ticket, Username: "ticket-probe", IP: "192.0.2.250", Now: now})
+	c, err := s.ReserveBind(ctx, db.ReserveBindInput{TicketHash: ticket, Username: "ticket-probe", IP: "192.0.2.250", Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}

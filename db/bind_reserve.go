@@ -9,8 +9,8 @@ import (
 	"github.com/jmoiron/sqlx"
 )
 
-// BindCheckInput is what a bind reserves before it checks the password.
-type BindCheckInput struct {
+// ReserveBindInput is what a bind reserves before it checks the password.
+type ReserveBindInput struct {
 	TicketHash []byte // the bind ticket; nil when a Bearer session proves who binds
 	WxUserID   int64  // who binds, when there is no ticket
 	Username   string // normalized
@@ -18,8 +18,8 @@ type BindCheckInput struct {
 	Now        time.Time
 }
 
-// BindCheck is what a bind needs before it checks the password.
-type BindCheck struct {
+// BindReservation is what a bind needs before it checks the password.
+type BindReservation struct {
 	// Ticket is the bind ticket if it could still be used at Now; its WxUserID is 0 when
 	// there is none, or when no ticket was given. Its Failures count this try.
 	Ticket BindTicket
@@ -45,14 +45,14 @@ var errRefused = errors.New("db: refused by a limit")
 // (AttemptID) and one more failure on its ticket: N concurrent tries are N counted
 // failures, and those past a limit never reach the hash. A successful Bind forgets the
 // row; a wrong password leaves it (RecordBindFailure audits it).
-func (s *Store) ReserveBind(ctx context.Context, in BindCheckInput) (BindCheck, error) {
+func (s *Store) ReserveBind(ctx context.Context, in ReserveBindInput) (BindReservation, error) {
 	now := in.Now
 	if now.IsZero() {
 		now = s.now()
 	}
-	var c BindCheck
+	var c BindReservation
 	err := s.tx(ctx, "reserve bind attempt", func(tx *sqlx.Tx) error {
-		c = BindCheck{}
+		c = BindReservation{}
 		err := s.reserveBind(ctx, tx, in, now, &c)
 		if err == nil && c.AttemptID == 0 {
 			err = errRefused
@@ -63,7 +63,7 @@ func (s *Store) ReserveBind(ctx context.Context, in BindCheckInput) (BindCheck, 
 		return c, nil
 	}
 	if err != nil {
-		return BindCheck{}, err
+		return BindReservation{}, err
 	}
 	return c, nil
 }
@@ -80,7 +80,7 @@ const attemptCounts = `SELECT
 // (reserveStatementsPostgres or reserveStatementsSQLite) use the ticket, read the
 // throttling state and the account, and insert the attempt, ending in one row read here
 // the same way for both. ReserveBind rolls the attempt back when a limit refuses.
-func (s *Store) reserveBind(ctx context.Context, tx *sqlx.Tx, in BindCheckInput, now time.Time, c *BindCheck) error {
+func (s *Store) reserveBind(ctx context.Context, tx *sqlx.Tx, in ReserveBindInput, now time.Time, c *BindReservation) error {
 	var ticket any
 	if in.TicketHash != nil {
 		ticket = in.TicketHash
