@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -263,13 +264,7 @@ func (s *Store) FlushLastSeen(ctx context.Context) error {
 		for i, b := range batch[:n] {
 			ids[i], ats[i] = b.id, b.at
 		}
-		var err error
-		if s.dialect == DialectPostgres {
-			err = s.flushLastSeenPostgres(ctx, ids, ats)
-		} else {
-			err = s.flushLastSeenSQLite(ctx, ids, ats)
-		}
-		if err != nil {
+		if err := s.flushLastSeenBatch(ctx, ids, ats); err != nil {
 			return fmt.Errorf("db: flush last seen: %w", err)
 		}
 		for _, b := range batch[:n] {
@@ -280,30 +275,37 @@ func (s *Store) FlushLastSeen(ctx context.Context) error {
 	return nil
 }
 
-func (s *Store) flushLastSeenPostgres(ctx context.Context, ids, ats []int64) error {
-	_, err := s.exec(ctx, s.w, `UPDATE sessions SET last_seen_at = v.at
+// The last-seen flush is one statement on either dialect: pairs of (session id, time) in,
+// each row moved forward only. PostgreSQL takes them as two arrays, SQLite as two JSON arrays.
+const (
+	flushLastSeenPostgres = `UPDATE sessions SET last_seen_at = v.at
 		FROM unnest(?::bigint[], ?::bigint[]) AS v(id, at)
-		WHERE sessions.id = v.id AND sessions.last_seen_at < v.at`, pq.Array(ids), pq.Array(ats))
+		WHERE sessions.id = v.id AND sessions.last_seen_at < v.at`
+	flushLastSeenSQLite = `UPDATE sessions SET last_seen_at = v.at
+		FROM (SELECT i.value AS id, a.value AS at FROM json_each(?) AS i JOIN json_each(?) AS a ON a.key = i.key) AS v
+		WHERE sessions.id = v.id AND sessions.last_seen_at < v.at`
+)
+
+func (s *Store) flushLastSeenBatch(ctx context.Context, ids, ats []int64) error {
+	query, idArg, atArg := flushLastSeenPostgres, any(pq.Array(ids)), any(pq.Array(ats))
+	if s.dialect == DialectSQLite {
+		query, idArg, atArg = flushLastSeenSQLite, jsonInts(ids), jsonInts(ats)
+	}
+	_, err := s.exec(ctx, s.w, query, idArg, atArg)
 	return err
 }
 
-func (s *Store) flushLastSeenSQLite(ctx context.Context, ids, ats []int64) error {
-	tx, err := s.w.BeginTxx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	stmt, err := tx.PreparexContext(ctx, `UPDATE sessions SET last_seen_at = ? WHERE id = ? AND last_seen_at < ?`)
-	if err != nil {
-		return err
-	}
-	defer stmt.Close()
-	for i := range ids {
-		if _, err := stmt.ExecContext(ctx, ats[i], ids[i], ats[i]); err != nil {
-			return err
+// jsonInts writes a JSON array of integers.
+func jsonInts(v []int64) string {
+	b := make([]byte, 0, 2+len(v)*14)
+	b = append(b, '[')
+	for i, n := range v {
+		if i > 0 {
+			b = append(b, ',')
 		}
+		b = strconv.AppendInt(b, n, 10)
 	}
-	return tx.Commit()
+	return string(append(b, ']'))
 }
 
 // RunBackground follows the revocations feed and writes last-seen times every minute

@@ -487,3 +487,37 @@ func TestTokenCacheIsBounded(t *testing.T) {
 		}
 	}
 }
+
+// TestLastSeenFlushManySessions: one flush writes each session its own time, and never
+// moves a time back.
+func TestLastSeenFlushManySessions(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, s *db.Store) {
+		ctx := context.Background()
+		const n = 40
+		hashes := make([][]byte, n)
+		for i := range hashes {
+			_, _, ns := login(t, s, fmt.Sprintf("o_many%d", i), "k", t0)
+			hashes[i] = ns.TokenHash
+			if _, err := s.CheckToken(ctx, ns.TokenHash, t0.Add(time.Duration(i+1)*time.Minute)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		must(t, s.FlushLastSeen(ctx))
+		for i, h := range hashes {
+			if got, want := storedSession(t, s, h).LastSeenAt, t0.Add(time.Duration(i+1)*time.Minute); !got.Equal(want) {
+				t.Fatalf("session %d: last seen %v, want %v", i, got, want)
+			}
+		}
+		// Another instance already wrote a later time for session 0: an earlier check
+		// flushed now leaves it alone.
+		later := t0.Add(time.Hour)
+		execSQL(t, s, `UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?`, later.UnixMilli(), hashes[0])
+		if _, err := s.CheckToken(ctx, hashes[0], t0.Add(30*time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		must(t, s.FlushLastSeen(ctx))
+		if got := storedSession(t, s, hashes[0]).LastSeenAt; !got.Equal(later) {
+			t.Fatalf("an older time moved last_seen_at back: %v, want %v", got, later)
+		}
+	})
+}
