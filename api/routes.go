@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"runtime"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -51,6 +52,8 @@ type Handler struct {
 	refresh singleflight.Group
 	phone   *userRate
 	hasher  *password.Hasher
+	// draining is set when a shutdown begins: readiness answers 503 from then on.
+	draining atomic.Bool
 }
 
 // New builds the API handler.
@@ -70,6 +73,7 @@ func New(store *db.Store, wx WeChat, cfg Config, log *slog.Logger, metrics *Metr
 	if cfg.AvatarDecodes == nil {
 		cfg.AvatarDecodes = NewDecodeGate(DefaultAvatarDecodes, defaultAvatarQueue)
 	}
+	metrics.Observe(store, cfg.Hasher, cfg.AvatarDecodes)
 	return &Handler{store: store, wx: wx, cfg: cfg, log: log, metrics: metrics,
 		phone: newUserRate(cfg.PhoneRate, time.Minute), hasher: cfg.Hasher}
 }
@@ -92,7 +96,7 @@ func (h *Handler) Register(app *fiber.App) {
 	r.Post("/user/delete", h.userDelete)
 	r.Get("/user/checkBind", perIP, h.checkBind)
 	r.Post("/user/checkBind", perIP, h.checkBind)
-	r.Post("/user/bind", perIP, h.bind)
+	r.Post("/user/bind", perIP, h.countBind)
 	r.Post("/user/unbind", h.unbind)
 	r.Post("/token/refresh", h.tokenRefresh)
 	r.Post("/logout", h.logout)
@@ -103,6 +107,7 @@ func (h *Handler) Register(app *fiber.App) {
 // RegisterInternal mounts the internal routes: /metrics and /internal/introspect.
 func (h *Handler) RegisterInternal(app *fiber.App) {
 	app.Get("/metrics", h.metrics.handler())
+	app.Get("/readyz", h.readyz)
 	app.Post("/internal/introspect", noStoreAnswers, h.introspect)
 }
 
@@ -119,6 +124,7 @@ func (h *Handler) loginLimiter() fiber.Handler {
 			return caller.IP(c, h.cfg.TrustedProxies)
 		},
 		LimitReached: func(c *fiber.Ctx) error {
+			h.metrics.Throttled(ThrottleLoginIP)
 			return newError(fiber.StatusTooManyRequests, "rate_limited",
 				"too many logins from this address, retry in a minute")
 		},
