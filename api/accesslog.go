@@ -47,6 +47,8 @@ var secretParams = map[string]bool{
 	"pw": true, "secret": true, "appsecret": true, "session_key": true, "key": true,
 	"signature": true, "encrypteddata": true, "iv": true, "rawdata": true, "q": true,
 	"query": true, "search": true, "phone": true, "phonenumber": true, "csrf": true, "_csrf": true,
+	// a URL to come back to carries another request's query, secrets included
+	"next": true, "redirect": true, "return_to": true, "returnto": true, "back": true,
 }
 
 // RedactQuery hides the values of the parameters in secretParams. A name that cannot be

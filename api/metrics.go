@@ -92,6 +92,26 @@ func NewMetrics(reg *prometheus.Registry) *Metrics {
 		}, []string{"api"}),
 	}
 	reg.MustRegister(m.requests, m.logins, m.binds, m.throttled, m.busy, m.wxCalls, m.wxErrcodes, m.wxLatency)
+	// Every series an alert or a panel rates exists from the start, at 0: rate() over a
+	// series that appears only with its first event misses that event.
+	for _, k := range []string{ThrottleLoginIP, ThrottleBindTicketDead, ThrottleBindKeyWait, ThrottleBindBackstop, ThrottlePhoneRate, ThrottleConsoleSignIn} {
+		m.throttled.WithLabelValues(k)
+	}
+	for _, w := range []string{BusyPassword, BusyImageDecode} {
+		m.busy.WithLabelValues(w)
+	}
+	for _, o := range []string{"ok", "not_bound", "disabled", "wechat_error", "store_error"} {
+		m.logins.WithLabelValues(o)
+	}
+	for _, o := range []string{"ok", "invalid_credentials", "invalid_ticket", "rate_limited", "server_busy"} {
+		m.binds.WithLabelValues(o)
+	}
+	for _, api := range []string{"jscode2session", "getuserphonenumber", "stable_token", "checksession"} {
+		m.wxLatency.WithLabelValues(api)
+		for _, o := range []string{"ok", "errcode", "transport_error", "bad_answer"} {
+			m.wxCalls.WithLabelValues(api, o)
+		}
+	}
 	build := prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "miniauth_build_info",
 		Help: "Always 1; the labels say which miniauth is running.",
