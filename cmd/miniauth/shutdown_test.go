@@ -192,11 +192,32 @@ func TestGracefulShutdownUnderLoad(t *testing.T) {
 			for answered.Load() < 100 {
 				time.Sleep(10 * time.Millisecond)
 			}
+			// A slow login (WeChat takes 2.5 s) sent during the 1 s drain is still in flight
+			// when the listener closes: it must be answered, not dropped.
+			_, slowOut, err := postJSONWith(client, simURL+"/sim/login", map[string]any{"user": "slow"}, "")
+			if err != nil {
+				t.Fatal(err)
+			}
 			signalled.Store(true)
 			if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 				t.Fatal(err)
 			}
+			if st, _, err := postJSONWith(client, simURL+"/sim/faults", map[string]any{"api": "jscode2session", "user": "slow", "delay_ms": 2500, "times": 1}, ""); err != nil || st != 200 {
+				t.Fatalf("simulator fault: %d %v", st, err)
+			}
+			slow := make(chan string, 1)
+			go func() {
+				st, out, err := post("/api/login", "", map[string]any{"code": slowOut["code"]})
+				if err != nil || st != 200 {
+					slow <- fmt.Sprintf("%d %v %v", st, out, err)
+					return
+				}
+				slow <- ""
+			}()
 			wg.Wait()
+			if msg := <-slow; msg != "" {
+				t.Errorf("the login in flight when the listener closed was not answered: %s", msg)
+			}
 			<-probeDone
 			werr := cmd.Wait()
 			exited = true
