@@ -17,6 +17,6 @@ func (h *Handler) audit(c *fiber.Ctx, action, target, detail string) {
 		IP: h.clientIP(c), Detail: detail,
 	})
 	if err != nil {
-		h.log.Error("console: audit event not recorded", "action", action, "target", target, "err", err)
+		h.log.ErrorContext(c.UserContext(), "console: audit event not recorded", "action", action, "target", target, "err", err)
 	}
 }

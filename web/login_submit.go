@@ -52,7 +52,7 @@ func (h *Handler) loginSubmit(c *fiber.Ctx) error {
 		}
 		// No verdict: give the try back (the request may be gone already).
 		if rerr := h.store.ReleaseOperatorSignIn(context.WithoutCancel(ctx), res.AttemptID); rerr != nil {
-			h.log.Warn("console: release of an unchecked sign-in try failed; it counts as a failure", "err", rerr)
+			h.log.WarnContext(ctx, "console: release of an unchecked sign-in try failed; it counts as a failure", "err", rerr)
 		}
 		return again(fiber.StatusServiceUnavailable, "error.status.503")
 	}
