@@ -33,12 +33,13 @@ type Metrics struct {
 
 // Throttle kinds: which limit refused a request (miniauth_throttled_total{kind}).
 const (
-	ThrottleLoginIP        = "login_ip_rate"        // per-IP rate on login, checkBind and bind
-	ThrottleBindTicketDead = "bind_ticket_dead"     // bind with a ticket that is dead, used, expired or unknown
-	ThrottleBindKeyWait    = "bind_key_wait"        // bind while its username/IP/WeChat user key must wait
-	ThrottleBindBackstop   = "bind_hourly_backstop" // bind past the hourly backstop of its username
-	ThrottlePhoneRate      = "phone_rate"           // getPhoneNumber calls per user per minute
-	ThrottleConsoleSignIn  = "console_signin"       // console sign-in past its username or IP limit
+	ThrottleLoginIP        = "login_ip_rate"           // per-IP rate on login, checkBind and bind
+	ThrottleBindTicketDead = "bind_ticket_dead"        // bind with a ticket that is dead, used, expired or unknown
+	ThrottleBindKeyWait    = "bind_key_wait"           // bind while its username/IP/WeChat user key must wait
+	ThrottleBindBackstop   = "bind_hourly_backstop"    // bind past the hourly backstop of its username
+	ThrottlePhoneRate      = "phone_rate"              // getPhoneNumber calls per user per minute
+	ThrottleConsoleUser    = "console_signin_username" // console sign-in past its username's limit
+	ThrottleConsoleIP      = "console_signin_ip"       // console sign-in past its IP's limit
 )
 
 // Busy reasons (miniauth_server_busy_total{what}): a bounded queue was full.
@@ -71,7 +72,7 @@ func NewMetrics(reg *prometheus.Registry) *Metrics {
 		}, []string{"outcome"}),
 		throttled: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "miniauth_throttled_total",
-			Help: "Requests refused by a limit, by kind: login_ip_rate, bind_ticket_dead, bind_key_wait, bind_hourly_backstop (told apart from bind_key_wait only while its wait exceeds the longest key wait, 15 min), phone_rate, console_signin.",
+			Help: "Requests refused by a limit, by kind: login_ip_rate, bind_ticket_dead, bind_key_wait, bind_hourly_backstop (told apart from bind_key_wait only while its wait exceeds the longest key wait, 15 min), phone_rate, console_signin_username, console_signin_ip.",
 		}, []string{"kind"}),
 		busy: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "miniauth_server_busy_total",
@@ -94,7 +95,7 @@ func NewMetrics(reg *prometheus.Registry) *Metrics {
 	reg.MustRegister(m.requests, m.logins, m.binds, m.throttled, m.busy, m.wxCalls, m.wxErrcodes, m.wxLatency)
 	// Every series an alert or a panel rates exists from the start, at 0: rate() over a
 	// series that appears only with its first event misses that event.
-	for _, k := range []string{ThrottleLoginIP, ThrottleBindTicketDead, ThrottleBindKeyWait, ThrottleBindBackstop, ThrottlePhoneRate, ThrottleConsoleSignIn} {
+	for _, k := range []string{ThrottleLoginIP, ThrottleBindTicketDead, ThrottleBindKeyWait, ThrottleBindBackstop, ThrottlePhoneRate, ThrottleConsoleUser, ThrottleConsoleIP} {
 		m.throttled.WithLabelValues(k)
 	}
 	for _, w := range []string{BusyPassword, BusyImageDecode} {

@@ -35,7 +35,11 @@ func (h *Handler) loginSubmit(c *fiber.Ctx) error {
 	}
 	if res.Wait > 0 {
 		if h.cfg.Observer != nil {
-			h.cfg.Observer.Throttled("console_signin")
+			kind := "console_signin_username"
+			if res.ByIP {
+				kind = "console_signin_ip"
+			}
+			h.cfg.Observer.Throttled(kind)
 		}
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(max(1, int(math.Ceil(res.Wait.Seconds())))))
 		return again(fiber.StatusTooManyRequests, "login.throttled")

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -11,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"miniauth/db"
 	"miniauth/db/dbtest"
 )
 
@@ -94,6 +97,25 @@ func TestMetricsAnswerOnCallQuestions(t *testing.T) {
 				t.Fatalf("bind after five failures: %d", st)
 			}
 
+			// Wrong console passwords for one username until its limit answers 429.
+			jar, _ := cookiejar.New(nil)
+			cc := &http.Client{Jar: jar}
+			page := send(t, cc, "GET", in.base+"/admin/login", nil, nil)
+			m := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(page.raw)
+			if m == nil {
+				t.Fatalf("no csrf field on the sign-in page")
+			}
+			form := url.Values{"username": {"admin"}, "password": {"not-the-password"}, "csrf": {m[1]}}.Encode()
+			formHdr := map[string]string{"Content-Type": "application/x-www-form-urlencoded"}
+			for i := 0; i < db.OperatorSignInPerUser; i++ {
+				if a := send(t, cc, "POST", in.base+"/admin/login", formHdr, strings.NewReader(form)); a.status != 401 {
+					t.Fatalf("wrong console password %d: %d", i, a.status)
+				}
+			}
+			if a := send(t, cc, "POST", in.base+"/admin/login", formHdr, strings.NewReader(form)); a.status != 429 {
+				t.Fatalf("console sign-in past the username's limit: %d", a.status)
+			}
+
 			after, text := scrape(t, in)
 			rose := func(series string, by float64) {
 				t.Helper()
@@ -114,6 +136,7 @@ func TestMetricsAnswerOnCallQuestions(t *testing.T) {
 			rose(`miniauth_throttled_total{kind="bind_ticket_dead"}`, 1)
 			rose(`miniauth_throttled_total{kind="bind_key_wait"}`, 1)
 			rose(`miniauth_throttled_total{kind="phone_rate"}`, 1)
+			rose(`miniauth_throttled_total{kind="console_signin_username"}`, 1)
 			rose(`miniauth_wechat_errcodes_total{api="jscode2session",errcode="40029"}`, 1)
 			rose(`miniauth_wechat_requests_total{api="jscode2session",outcome="errcode"}`, 1)
 			rose(`miniauth_wechat_requests_total{api="jscode2session",outcome="ok"}`, 3)
