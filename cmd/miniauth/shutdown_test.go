@@ -259,3 +259,55 @@ func TestGracefulShutdownUnderLoad(t *testing.T) {
 		})
 	}
 }
+
+// TestSecondSignalStopsAtOnce: during a long drain a second SIGTERM ends the process
+// without waiting for the drain to run out.
+func TestSecondSignalStopsAtOnce(t *testing.T) {
+	addr := freeAddr(t)
+	var logs syncBuffer
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), "MINIAUTH_TEST_AS_MAIN=1", "MINIAUTH_ADDR="+addr, "MINIAUTH_INTERNAL_ADDR=off",
+		"MINIAUTH_DATABASE_URL="+filepath.Join(t.TempDir(), "twice.db"), "MINIAUTH_SHUTDOWN_DRAIN=5m")
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waited := make(chan error, 1)
+	go func() { waited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-waited
+	})
+	status := func() int {
+		resp, err := http.Get("http://" + addr + "/readyz")
+		if err != nil {
+			return 0
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for i := 0; i < 400 && status() != 200; i++ {
+		time.Sleep(25 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 400 && status() != 503; i++ {
+		time.Sleep(25 * time.Millisecond)
+	}
+	if st := status(); st != 503 {
+		t.Fatalf("readyz during the drain: %d\n%s", st, logs.String())
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-waited:
+		waited <- err
+		if err == nil {
+			t.Fatal("the process exited 0 on the second signal; it should die of it")
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("a second SIGTERM did not end the process during a 5 minute drain")
+	}
+}
