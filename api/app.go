@@ -3,21 +3,37 @@ package api
 import (
 	"bytes"
 	"log/slog"
+	"net/netip"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/valyala/fasthttp"
+
+	"miniauth/reqid"
 )
+
+// AppOptions are the optional parts of an app: whose X-Request-Id (and X-Real-IP) is
+// believed, and where the access log goes.
+type AppOptions struct {
+	TrustedProxies []netip.Prefix
+	// AccessLog, when not nil, receives one info line per request (AccessLogger).
+	AccessLog *slog.Logger
+}
 
 // NewApp builds the Fiber app every miniauth listener runs on: the public and internal
 // listeners of `miniauth serve`, and the apps the api, web and cmd tests drive, so a test
 // exercises what ships. It sets the error handler (JSON under /api; pages, when not nil,
 // answers every other path — the server passes the console's web.ErrorHandler, which api's
 // own tests cannot import), the body limit and timeouts, and the middleware every request
-// passes first: panic recovery, the refusal of encoded bodies, nosniff. Routes are mounted
-// by the caller (Handler.Register, web's Register, the simulator).
-func NewApp(log *slog.Logger, pages fiber.ErrorHandler) *fiber.App {
+// passes first: the request id (reqid), the access log when opts asks for one, panic
+// recovery, the refusal of encoded bodies, nosniff. Routes are mounted by the caller
+// (Handler.Register, web's Register, the simulator).
+func NewApp(log *slog.Logger, pages fiber.ErrorHandler, opts ...AppOptions) *fiber.App {
+	var o AppOptions
+	if len(opts) > 0 {
+		o = opts[0]
+	}
 	app := fiber.New(fiber.Config{
 		AppName:               "miniauth",
 		ErrorHandler:          ErrorHandler(log, pages),
@@ -31,6 +47,10 @@ func NewApp(log *slog.Logger, pages fiber.ErrorHandler) *fiber.App {
 	// Fasthttp reads a whole body before any handler runs: the limit must be chosen from
 	// the request line, or a 16 KB JSON call could be made to buffer megabytes.
 	app.Server().HeaderReceived = bodyLimit
+	app.Use(reqid.Middleware(o.TrustedProxies))
+	if o.AccessLog != nil {
+		app.Use(AccessLogger(o.AccessLog, o.TrustedProxies))
+	}
 	app.Use(recover.New())
 	app.Use(func(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderXContentTypeOptions, "nosniff")

@@ -197,6 +197,7 @@ func (l *ipLimit) syncLocked(ctx context.Context, now time.Time) error {
 // loginRateLimited is the answer to a login, checkBind or bind refused by the per-IP
 // limit; wait is the time until the address's next window.
 func (h *Handler) loginRateLimited(wait time.Duration) error {
+	h.metrics.Throttled(ThrottleLoginIP)
 	return &Error{Status: http.StatusTooManyRequests, Code: "rate_limited",
 		Message: "too many logins from this address, retry in a minute", RetryAfter: retryAfter(wait)}
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"runtime"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -51,6 +52,8 @@ type Handler struct {
 	phone   *userRate
 	logins  *ipLimit // the per-IP login limit; nil when off
 	hasher  *password.Hasher
+	// draining is set when a shutdown begins: readiness answers 503 from then on.
+	draining atomic.Bool
 }
 
 // New builds the API handler.
@@ -70,6 +73,7 @@ func New(store *db.Store, wx WeChat, cfg Config, log *slog.Logger, metrics *Metr
 	if cfg.AvatarDecodes == nil {
 		cfg.AvatarDecodes = NewDecodeGate(DefaultAvatarDecodes, defaultAvatarQueue)
 	}
+	metrics.Observe(store, cfg.Hasher, cfg.AvatarDecodes)
 	h := &Handler{store: store, wx: wx, cfg: cfg, log: log, metrics: metrics,
 		phone: newUserRate(cfg.PhoneRate, time.Minute), hasher: cfg.Hasher}
 	if cfg.LoginRatePerIP > 0 {
@@ -96,7 +100,7 @@ func (h *Handler) Register(app *fiber.App) {
 	r.Post("/user/delete", h.userDelete)
 	r.Get("/user/checkBind", perIP, h.checkBind)
 	r.Post("/user/checkBind", perIP, h.checkBind)
-	r.Post("/user/bind", perIP, h.bind)
+	r.Post("/user/bind", perIP, h.countBind)
 	r.Post("/user/unbind", h.unbind)
 	r.Post("/token/refresh", h.tokenRefresh)
 	r.Post("/logout", h.logout)
@@ -107,6 +111,7 @@ func (h *Handler) Register(app *fiber.App) {
 // RegisterInternal mounts the internal routes: /metrics and /internal/introspect.
 func (h *Handler) RegisterInternal(app *fiber.App) {
 	app.Get("/metrics", h.metrics.handler())
+	app.Get("/readyz", h.readyz)
 	app.Post("/internal/introspect", noStoreAnswers, h.introspect)
 }
 

@@ -53,7 +53,7 @@ func (h *Handler) rotate(c *fiber.Ctx, oldRefresh string, oldHash []byte) (login
 	s, err := h.store.RotateRefresh(ctx, oldHash, iss.NewSession)
 	switch {
 	case errors.Is(err, db.ErrRefreshReused):
-		h.log.Warn("refresh token reused after rotation: session revoked", "session_id", s.ID, "ip", h.clientIP(c))
+		h.log.WarnContext(ctx, "refresh token reused after rotation: session revoked", "session_id", s.ID, "ip", h.clientIP(c))
 		return loginResponse{}, unauthorized("refresh token was already used: the session has been ended, log in again")
 	case errors.Is(err, db.ErrNotFound):
 		return loginResponse{}, unauthorized("refresh token is invalid or expired: log in again")

@@ -78,6 +78,12 @@ func (g *DecodeGate) Acquire(ctx context.Context) error {
 	}
 }
 
+// Load is how many decodes are running now and how many wait for a slot (metrics).
+func (g *DecodeGate) Load() (running, waiting int) {
+	running = len(g.slots)
+	return running, max(0, len(g.queue)-running)
+}
+
 // Release gives back a slot taken by Acquire.
 func (g *DecodeGate) Release() {
 	<-g.slots
@@ -144,6 +150,9 @@ func (h *Handler) reencodeAvatar(ctx context.Context, f multipart.File) ([]byte,
 		return nil, badRequest("cannot read the uploaded file")
 	}
 	if err := h.cfg.AvatarDecodes.Acquire(ctx); err != nil {
+		if errors.Is(err, errDecodeBusy) {
+			h.metrics.Busy(BusyImageDecode)
+		}
 		return nil, &Error{Status: http.StatusServiceUnavailable, Code: "server_busy",
 			Message: "too many images are being processed, try again in a moment", RetryAfter: 1, Cause: err}
 	}

@@ -58,10 +58,32 @@ func retryAfter(d time.Duration) int {
 	return max(1, int(math.Ceil(d.Seconds())))
 }
 
+// countBind is bind, counted by outcome (miniauth_binds_total): ok or the error code.
+func (h *Handler) countBind(c *fiber.Ctx) error {
+	err := h.bind(c)
+	outcome := "ok"
+	if err != nil {
+		outcome = AsError(err).Code
+	}
+	h.metrics.binds.WithLabelValues(outcome).Inc()
+	return err
+}
+
+// bindThrottle names the limit behind a bind's wait. The store answers one wait for the
+// per-key limits and the hourly backstop; only the backstop makes one longer than the
+// longest per-key wait.
+func bindThrottle(wait time.Duration) string {
+	if wait > db.ThrottleMaxWait {
+		return ThrottleBindBackstop
+	}
+	return ThrottleBindKeyWait
+}
+
 // hasherError maps a failed password check that is not a wrong password.
-func hasherError(ctx context.Context, err error) error {
+func (h *Handler) hasherError(ctx context.Context, err error) error {
 	switch {
 	case errors.Is(err, password.ErrBusy):
+		h.metrics.Busy(BusyPassword)
 		return &Error{Status: http.StatusServiceUnavailable, Code: "server_busy",
 			Message: "too many sign-ins at once, try again in a moment", RetryAfter: 1}
 	case ctx.Err() != nil:
@@ -106,12 +128,14 @@ func (h *Handler) bind(c *fiber.Ctx) error {
 	}
 	if who.ticketHash != nil {
 		if chk.Ticket.WxUserID == 0 {
+			h.metrics.Throttled(ThrottleBindTicketDead)
 			return invalidTicket("the bind ticket is invalid, expired, used or has too many failures: call checkBind again")
 		}
 		who.wxUserID, who.appID = chk.Ticket.WxUserID, chk.Ticket.AppID
 	}
 	key := db.ThrottleKey{Username: username, IP: ip, WxUserID: who.wxUserID}
 	if chk.Wait > 0 {
+		h.metrics.Throttled(bindThrottle(chk.Wait))
 		return &Error{Status: http.StatusTooManyRequests, Code: "rate_limited",
 			Message: "too many failed sign-ins for this account: retry later", RetryAfter: retryAfter(chk.Wait)}
 	}
@@ -120,7 +144,7 @@ func (h *Handler) bind(c *fiber.Ctx) error {
 	ok, rehash, err := h.hasher.Verify(ctx, acc.PasswordHash, req.Password) // "" checks a dummy
 	if err != nil {
 		h.releaseAttempt(ctx, chk.AttemptID, who.ticketHash) // no verdict
-		return hasherError(ctx, err)
+		return h.hasherError(ctx, err)
 	}
 	actor := db.UserActor(who.wxUserID, ip)
 	if !ok {
@@ -155,7 +179,7 @@ func (h *Handler) bind(c *fiber.Ctx) error {
 // request may be gone already; a failed release only leaves the try counted.
 func (h *Handler) releaseAttempt(ctx context.Context, attemptID int64, ticketHash []byte) {
 	if err := h.store.ReleaseBindAttempt(context.WithoutCancel(ctx), attemptID, ticketHash); err != nil && h.log != nil {
-		h.log.Warn("release of a reserved bind attempt failed; it counts as a failure", "err", err)
+		h.log.WarnContext(ctx, "release of a reserved bind attempt failed; it counts as a failure", "err", err)
 	}
 }
 
@@ -190,6 +214,6 @@ func (h *Handler) rehash(ctx context.Context, acc db.Account, pw string) {
 		err = h.store.RehashPassword(ctx, acc.ID, acc.PasswordHash, enc)
 	}
 	if err != nil && h.log != nil {
-		h.log.Warn("password rehash failed; will retry at the next sign-in", "account", acc.ID, "err", err)
+		h.log.WarnContext(ctx, "password rehash failed; will retry at the next sign-in", "account", acc.ID, "err", err)
 	}
 }

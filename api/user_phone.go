@@ -43,6 +43,7 @@ func (h *Handler) userPhone(c *fiber.Ctx) error {
 		return badRequest("code is too long (at most %d characters)", maxCodeLen)
 	}
 	if wait := h.phone.take(s.WxUserID, h.now()); wait > 0 {
+		h.metrics.Throttled(ThrottlePhoneRate)
 		return &Error{Status: http.StatusTooManyRequests, Code: "rate_limited",
 			Message: "too many phone number requests, retry later", RetryAfter: int(wait.Seconds()) + 1}
 	}

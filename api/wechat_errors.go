@@ -45,7 +45,7 @@ func (h *Handler) wechatError(ctx context.Context, err error) error {
 		e.Status, e.Code, e.Message = http.StatusServiceUnavailable, "upstream_unavailable",
 			"WeChat is busy, try again"
 	case 40013, 40125, 41002, 41004, 40164, 40243, 40001, 40002:
-		h.log.Error("WeChat rejected our credentials or caller: check MINIAUTH_WECHAT_APPID, MINIAUTH_WECHAT_SECRET and the IP whitelist",
+		h.log.ErrorContext(ctx, "WeChat rejected our credentials or caller: check MINIAUTH_WECHAT_APPID, MINIAUTH_WECHAT_SECRET and the IP whitelist",
 			"api", we.API, "errcode", we.Code)
 		e.Status, e.Code, e.Message = http.StatusInternalServerError, "internal",
 			"the server's WeChat configuration is wrong"

@@ -31,6 +31,21 @@ func IP(c *fiber.Ctx, trusted []netip.Prefix) string {
 	return peer.String()
 }
 
+// FromTrustedProxy reports whether the TCP peer of the request is one of the trusted
+// proxies: only then are the headers a proxy sets (X-Real-IP, X-Request-Id) believed.
+func FromTrustedProxy(c *fiber.Ctx, trusted []netip.Prefix) bool {
+	peer := peerAddr(c)
+	if !peer.IsValid() {
+		return false
+	}
+	for _, p := range trusted {
+		if p.Contains(peer) {
+			return true
+		}
+	}
+	return false
+}
+
 func peerAddr(c *fiber.Ctx) netip.Addr {
 	var ip net.IP
 	if addr, ok := c.Context().RemoteAddr().(*net.TCPAddr); ok {

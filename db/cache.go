@@ -30,6 +30,11 @@ type tokenCache struct {
 
 	idMu sync.Mutex
 	byID map[int64][]string // session id -> token hashes cached for it
+
+	hits, misses atomic.Uint64 // CheckToken answered from memory / read the database (metrics)
+
+	feedID atomic.Int64 // the newest revocations feed id applied (metrics)
+	feedAt atomic.Int64 // unix ms of the last complete read of the feed; 0: none yet
 }
 
 type cacheShard struct {
@@ -176,6 +181,7 @@ func (s *Store) CheckToken(ctx context.Context, hash []byte, now time.Time) (Ses
 	nowMS := now.UnixMilli()
 	e := s.cache.get(hash)
 	if e == nil || (e.sess == nil && nowMS >= e.negUntil) {
+		s.cache.misses.Add(1)
 		gen := s.cache.gen.Load()
 		sess, err := s.sessionByTokenHash(ctx, hash)
 		if errors.Is(err, ErrNotFound) {
@@ -188,6 +194,8 @@ func (s *Store) CheckToken(ctx context.Context, hash []byte, now time.Time) (Ses
 		e = &cacheEntry{sess: &sess}
 		e.flushed.Store(sess.LastSeenAt.UnixMilli())
 		s.cache.put(hash, e, gen)
+	} else {
+		s.cache.hits.Add(1)
 	}
 	if e.sess == nil || !e.sess.aliveAt(now) {
 		return Session{}, ErrNotFound

@@ -28,6 +28,8 @@ type OperatorSignIn struct {
 	AttemptID int64
 	// Wait is how long until a limit lets this username and IP try again (0: allowed).
 	Wait time.Duration
+	// ByIP tells that the IP's limit, not the username's, set Wait (metrics).
+	ByIP bool
 	// Operator is the operator with this username (disabled ones included); ID 0: none.
 	Operator Operator
 }
@@ -79,7 +81,8 @@ func (s *Store) ReserveOperatorSignIn(ctx context.Context, username, ip string) 
 		if err != nil {
 			return err
 		}
-		if r.Wait = max(signInWait(userN, OperatorSignInPerUser, user0, now), signInWait(ipN, OperatorSignInPerIP, ip0, now)); r.Wait > 0 {
+		userWait, ipWait := signInWait(userN, OperatorSignInPerUser, user0, now), signInWait(ipN, OperatorSignInPerIP, ip0, now)
+		if r.Wait, r.ByIP = max(userWait, ipWait), ipWait > userWait; r.Wait > 0 {
 			return errRefused
 		}
 		if err := s.row(ctx, tx, `INSERT INTO operator_signin_attempts (at, username, ip) VALUES (?, ?, ?) RETURNING id`,

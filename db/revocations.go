@@ -124,6 +124,7 @@ func (s *Store) FollowRevocations(ctx context.Context) error {
 	failing := false
 	for {
 		err := s.pollRevocations(ctx, f)
+		s.cache.feedRead(err, f.last, s.now())
 		switch {
 		case err != nil && ctx.Err() == nil && !failing:
 			s.log.Error("revocations feed: cannot read; cached tokens may outlive revocations until it recovers", "err", err)

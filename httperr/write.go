@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+
+	"miniauth/reqid"
 )
 
 // body is the JSON shape of an error.
@@ -13,6 +15,7 @@ type body struct {
 	Error     string `json:"error"`
 	Message   string `json:"message"`
 	WxErrcode int    `json:"wx_errcode,omitempty"`
+	RequestID string `json:"request_id,omitempty"`
 }
 
 // bindBody is the error body on the checkBind, bind and unbind paths: the envelope
@@ -24,6 +27,7 @@ type bindBody struct {
 	Error     string `json:"error"`
 	Message   string `json:"message"`
 	WxErrcode int    `json:"wx_errcode,omitempty"`
+	RequestID string `json:"request_id,omitempty"`
 }
 
 // NoStore keeps an answer out of every cache: API answers carry tokens, bind tickets or
@@ -34,24 +38,26 @@ func NoStore(c *fiber.Ctx) {
 	c.Set(fiber.HeaderPragma, "no-cache")
 }
 
-// Write answers err in the JSON error shape, logs server-side failures (5xx) and sets
+// Write answers err in the JSON error shape (with the request's id, which the client can
+// quote to support), logs server-side failures (5xx) and sets
 // Retry-After when the error asks for it. Errors are never cached either: some answer a
 // request that carried a token.
 func Write(c *fiber.Ctx, log *slog.Logger, err error) error {
 	e := From(err)
 	NoStore(c)
+	id := reqid.Get(c)
 	if e.Status >= 500 && log != nil {
 		log.Error("request failed", "method", c.Method(), "path", c.Path(),
-			"status", e.Status, "code", e.Code, "err", e.Error())
+			"status", e.Status, "code", e.Code, "err", e.Error(), "request_id", id)
 	}
 	if e.RetryAfter > 0 {
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(e.RetryAfter))
 	}
 	if isBindPath(c.Path()) {
 		return c.Status(e.Status).JSON(bindBody{Code: 0, Msg: e.Message,
-			Error: e.Code, Message: e.Message, WxErrcode: e.WxErrcode})
+			Error: e.Code, Message: e.Message, WxErrcode: e.WxErrcode, RequestID: id})
 	}
-	return c.Status(e.Status).JSON(body{Error: e.Code, Message: e.Message, WxErrcode: e.WxErrcode})
+	return c.Status(e.Status).JSON(body{Error: e.Code, Message: e.Message, WxErrcode: e.WxErrcode, RequestID: id})
 }
 
 // isBindPath tells the checkBind, bind and unbind paths, whose failures keep the code/msg

@@ -81,6 +81,12 @@ func New(p Params, slots, queue int) *Hasher {
 	return h
 }
 
+// Load is how many hashes are running now and how many wait for a free slot (metrics).
+func (h *Hasher) Load() (running, waiting int) {
+	running = len(h.slots)
+	return running, max(0, len(h.queue)-running)
+}
+
 // Params returns the cost new hashes are made with.
 func (h *Hasher) Params() Params { return h.p }
 

@@ -28,7 +28,7 @@ func (h *Handler) requireOperator(c *fiber.Ctx) error {
 		case err == nil:
 			if now.Sub(os.LastSeenAt) > touchEvery {
 				if err := h.store.TouchOperatorSession(c.UserContext(), hash[:], now); err != nil {
-					h.log.Warn("console: touch operator session", "err", err)
+					h.log.WarnContext(c.UserContext(), "console: touch operator session", "err", err)
 				}
 			}
 			c.Locals(localOperator, os.Operator)

@@ -72,7 +72,7 @@ func ErrorHandler(log *slog.Logger) fiber.ErrorHandler {
 			status, code = e.Status, e.Code
 		}
 		if status >= 500 && log != nil {
-			log.Error("console request failed", "method", c.Method(), "path", c.Path(), "status", status, "err", err)
+			log.ErrorContext(c.UserContext(), "console request failed", "method", c.Method(), "path", c.Path(), "status", status, "err", err)
 		}
 		lang := langOf(c)
 		p := views.Page{Lang: lang, CurrentPath: string(c.Request().URI().RequestURI())}

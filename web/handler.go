@@ -44,7 +44,15 @@ type Config struct {
 	SelfURL string
 	// Hasher checks operator passwords; nil makes one of its own.
 	Hasher *password.Hasher
-	Now    func() time.Time
+	// Observer counts sign-ins refused by a limit or a full hasher queue (metrics); nil: none.
+	Observer Observer
+	Now      func() time.Time
+}
+
+// Observer is told of requests refused for a limit or for load; api.Metrics implements it.
+type Observer interface {
+	Throttled(kind string)
+	Busy(what string)
 }
 
 // Handler serves the console from its dependencies.

@@ -34,6 +34,13 @@ func (h *Handler) loginSubmit(c *fiber.Ctx) error {
 		return storeError(err)
 	}
 	if res.Wait > 0 {
+		if h.cfg.Observer != nil {
+			kind := "console_signin_username"
+			if res.ByIP {
+				kind = "console_signin_ip"
+			}
+			h.cfg.Observer.Throttled(kind)
+		}
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(max(1, int(math.Ceil(res.Wait.Seconds())))))
 		return again(fiber.StatusTooManyRequests, "login.throttled")
 	}
@@ -44,9 +51,12 @@ func (h *Handler) loginSubmit(c *fiber.Ctx) error {
 	}
 	ok, _, err := h.hasher.Verify(ctx, stored, pw)
 	if errors.Is(err, password.ErrBusy) || ctx.Err() != nil {
+		if errors.Is(err, password.ErrBusy) && h.cfg.Observer != nil {
+			h.cfg.Observer.Busy("password")
+		}
 		// No verdict: give the try back (the request may be gone already).
 		if rerr := h.store.ReleaseOperatorSignIn(context.WithoutCancel(ctx), res.AttemptID); rerr != nil {
-			h.log.Warn("console: release of an unchecked sign-in try failed; it counts as a failure", "err", rerr)
+			h.log.WarnContext(ctx, "console: release of an unchecked sign-in try failed; it counts as a failure", "err", rerr)
 		}
 		return again(fiber.StatusServiceUnavailable, "error.status.503")
 	}

@@ -117,7 +117,7 @@ func (c *Client) withToken(ctx context.Context, api string, try func(tok string)
 			return res, err
 		}
 		if tokenDead(res.env.Code) && round == 0 {
-			c.log.Info("wechat refused the cached access token, fetching a new one", "api", api, "errcode", res.env.Code)
+			c.log.InfoContext(ctx, "wechat refused the cached access token, fetching a new one", "api", api, "errcode", res.env.Code)
 			c.dropToken(tok)
 			continue
 		}

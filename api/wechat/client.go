@@ -50,6 +50,17 @@ type Config struct {
 	Backoff time.Duration
 	// Logger receives retry and failure lines; default discards them.
 	Logger *slog.Logger
+	// Observer, when not nil, is told of every HTTP request sent to WeChat (each try).
+	Observer Observer
+}
+
+// Observer is told of each request the client sends to WeChat, once it is answered or has
+// failed: which API, how long it took, and its outcome: "ok", "errcode" (WeChat answered
+// errcode, non-zero), "transport_error" (no answer: network, timeout, cancelled) or
+// "bad_answer" (an answer that is not the expected JSON). It must be safe for concurrent
+// use and fast; metrics implement it. It is never given the request's secrets.
+type Observer interface {
+	ObserveWeChat(api string, took time.Duration, outcome string, errcode int)
 }
 
 // Client calls WeChat's server API for one mini-program. It is safe for concurrent use.
@@ -60,6 +71,7 @@ type Client struct {
 	maxRetries    int
 	backoff       time.Duration
 	log           *slog.Logger
+	obs           Observer
 	flightLimit   time.Duration
 
 	logins singleflight.Group
@@ -81,6 +93,7 @@ func New(cfg Config) *Client {
 		maxRetries: cfg.MaxRetries,
 		backoff:    cfg.Backoff,
 		log:        cfg.Logger,
+		obs:        cfg.Observer,
 		now:        time.Now,
 		refresh:    make(chan struct{}, 1),
 	}
@@ -178,6 +191,25 @@ type call struct {
 // field reachable through the envelope). It returns the errcode envelope, or a transport or
 // garbage error that never contains the URL's query.
 func (c *Client) once(ctx context.Context, k call, out any) (envelope, error) {
+	start := time.Now()
+	env, err := c.send(ctx, k, out)
+	if c.obs != nil {
+		outcome := "ok"
+		switch {
+		case errors.Is(err, errGarbage):
+			outcome = "bad_answer"
+		case err != nil:
+			outcome = "transport_error"
+		case env.Code != 0:
+			outcome = "errcode"
+		}
+		c.obs.ObserveWeChat(k.api, time.Since(start), outcome, env.Code)
+	}
+	return env, err
+}
+
+// send is once without the observer.
+func (c *Client) send(ctx context.Context, k call, out any) (envelope, error) {
 	u := c.base + k.path
 	if len(k.query) > 0 {
 		u += "?" + k.query.Encode()
@@ -302,7 +334,7 @@ func (c *Client) retry(ctx context.Context, api string, try func(n int) attempt)
 		if err := ctx.Err(); err != nil {
 			return last, c.giveUp(api, n+1, last, err)
 		}
-		c.log.Warn("wechat call failed, will retry if tries remain", "api", api, "try", n+1,
+		c.log.WarnContext(ctx, "wechat call failed, will retry if tries remain", "api", api, "try", n+1,
 			"errcode", last.env.Code, "err", last.err)
 	}
 	return last, c.giveUp(api, c.maxRetries+1, last, nil)

@@ -9,9 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/netip"
 	"runtime"
-	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -20,7 +18,6 @@ import (
 	"miniauth/api"
 	"miniauth/api/wechat"
 	"miniauth/api/wechat/wxsim"
-	"miniauth/caller"
 	"miniauth/db"
 	"miniauth/password"
 	"miniauth/web"
@@ -44,17 +41,23 @@ type server struct {
 	internal *fiber.App
 	sim      *wxsim.Sim
 	hasher   *password.Hasher // every password check of the process, under one cap
+	api      *api.Handler     // its readiness turns 503 when a shutdown begins
 }
 
 // buildServer wires a server whose public listener is ln.
 func buildServer(cfg Config, log *slog.Logger, store *db.Store, ln net.Listener) (*server, error) {
 	// Both listeners, like every test, are built by api.NewApp.
-	s := &server{cfg: cfg, log: log, store: store,
-		public: api.NewApp(log, web.ErrorHandler(log)), internal: api.NewApp(log, web.ErrorHandler(log))}
-	if log.Enabled(context.Background(), slog.LevelDebug) {
-		s.public.Use(accessLog(log, cfg.TrustedProxies))
+	// Every request gets an id (believed from a trusted proxy); the public listener logs
+	// each request when asked to (or at debug level).
+	pub := api.AppOptions{TrustedProxies: cfg.TrustedProxies}
+	if cfg.Ops.AccessLog || log.Enabled(context.Background(), slog.LevelDebug) {
+		pub.AccessLog = log
 	}
+	s := &server{cfg: cfg, log: log, store: store,
+		public:   api.NewApp(log, web.ErrorHandler(log), pub),
+		internal: api.NewApp(log, web.ErrorHandler(log), api.AppOptions{TrustedProxies: cfg.TrustedProxies})}
 
+	metrics := api.NewMetrics(nil)
 	var wx *wechat.Client
 	if cfg.Simulated() {
 		secret := randomHex(16)
@@ -65,14 +68,13 @@ func buildServer(cfg Config, log *slog.Logger, store *db.Store, ln net.Listener)
 		})
 		s.sim.Register(s.public.Group("/wxsim"))
 		base := "http://" + loopback(ln.Addr()) + "/wxsim"
-		wx = wechat.New(wechat.Config{AppID: SimAppID, Secret: secret, BaseURL: base, Logger: log})
+		wx = wechat.New(wechat.Config{AppID: SimAppID, Secret: secret, BaseURL: base, Logger: log, Observer: metrics})
 		log.Warn("SIMULATOR MODE: no MINIAUTH_WECHAT_APPID/SECRET set, WeChat is simulated at /wxsim; logins are not real",
 			"appid", SimAppID, "sim_control", "POST /wxsim/sim/login {\"user\":\"alice\"}")
 	} else {
-		wx = wechat.New(wechat.Config{AppID: cfg.AppID, Secret: cfg.Secret, BaseURL: cfg.APIBase, Logger: log})
+		wx = wechat.New(wechat.Config{AppID: cfg.AppID, Secret: cfg.Secret, BaseURL: cfg.APIBase, Logger: log, Observer: metrics})
 	}
 
-	metrics := api.NewMetrics(nil)
 	// One argon2id hash at a time per core (19 MiB each), and a bounded queue behind them:
 	// a flood of binds gets 503s instead of exhausting memory.
 	s.hasher = password.New(password.OWASP, runtime.GOMAXPROCS(0), hasherQueue)
@@ -81,11 +83,12 @@ func buildServer(cfg Config, log *slog.Logger, store *db.Store, ln net.Listener)
 		PublicURL: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies,
 		LoginRatePerIP: cfg.LoginRatePerIP, ServiceKeys: cfg.ServiceKeys, Hasher: s.hasher,
 	}, log, metrics)
+	s.api = h
 	h.Register(s.public)
 	h.RegisterInternal(s.internal)
 	web.New(store, store.Keys(), web.Config{
 		PublicURL: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies, Simulator: cfg.Simulated(), Hasher: s.hasher,
-		SelfURL: "http://" + loopback(ln.Addr()),
+		SelfURL: "http://" + loopback(ln.Addr()), Observer: metrics,
 	}, log).Register(s.public)
 	s.internal.Use(pprof.New())
 	return s, nil
@@ -125,10 +128,12 @@ func listen(addr, setting string) (net.Listener, error) {
 // run serves until ctx ends. listening, when not nil, runs once every listener is bound
 // and before any request is served; its error stops the start.
 func (s *server) run(ctx context.Context, ln net.Listener, listening func() error) error {
-	ctx, cancel := context.WithCancel(ctx)
+	// The background work (revocation feed, last-seen flushes, cleanup) outlives the
+	// signal: requests are still served while draining, and need a fresh token cache.
+	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
-	go s.store.RunBackground(ctx)
-	go s.cleanupLoop(ctx)
+	go s.store.RunBackground(bg)
+	go s.cleanupLoop(bg)
 
 	// Bind the internal listener before serving anything: once /readyz answers, every
 	// listener is up, and a taken port stops the start before any request is served.
@@ -161,16 +166,56 @@ func (s *server) run(ctx context.Context, ln net.Listener, listening func() erro
 	var err error
 	select {
 	case <-ctx.Done():
+		err = s.drain(errc)
 	case err = <-errc:
 	}
-	shut, cancelShut := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancelShut()
-	_ = s.public.ShutdownWithContext(shut)
-	_ = s.internal.ShutdownWithContext(shut)
-	if s.store != nil {
-		_ = s.store.FlushLastSeen(shut)
+	return errors.Join(err, s.shutdown())
+}
+
+// shutdownTimeout bounds how long in-flight requests may take to finish once the
+// listeners are closed.
+const shutdownTimeout = 10 * time.Second
+
+// drain is the first half of a graceful stop: /readyz answers 503 and requests are still
+// served for the drain period, so a load balancer takes the instance out before it stops
+// accepting. A listener failing meanwhile ends the drain.
+func (s *server) drain(errc <-chan error) error {
+	if s.api != nil {
+		s.api.SetDraining()
 	}
-	return err
+	s.log.Info("shutdown: signal received, readiness is now 503; draining", "drain", s.cfg.Ops.ShutdownDrain.String())
+	if s.cfg.Ops.ShutdownDrain <= 0 {
+		return nil
+	}
+	t := time.NewTimer(s.cfg.Ops.ShutdownDrain)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case err := <-errc:
+		return err
+	}
+}
+
+// shutdown stops accepting, lets in-flight requests finish (up to shutdownTimeout), and
+// writes the sessions' last-seen times the cache still holds.
+func (s *server) shutdown() error {
+	start := time.Now()
+	perr := s.public.ShutdownWithTimeout(shutdownTimeout)
+	ierr := s.internal.ShutdownWithTimeout(shutdownTimeout)
+	var ferr error
+	if s.store != nil {
+		fctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+		ferr = s.store.FlushLastSeen(fctx)
+		cancel()
+	}
+	if err := errors.Join(perr, ierr, ferr); err != nil {
+		s.log.Error("shutdown: not clean", "err", err)
+		return err
+	}
+	s.log.Info("shutdown complete: listeners closed, in-flight requests finished, last-seen flushed",
+		"took_ms", time.Since(start).Milliseconds())
+	return nil
 }
 
 func (s *server) cleanupLoop(ctx context.Context) {
@@ -236,35 +281,4 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
-}
-
-// accessLog logs each request at debug level, with any login code redacted.
-func accessLog(log *slog.Logger, trusted []netip.Prefix) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		start := time.Now()
-		err := c.Next()
-		status := c.Response().StatusCode()
-		if err != nil {
-			status = api.AsError(err).Status
-		}
-		log.Debug("request", "method", c.Method(), "path", c.Path(), "query", redactQuery(string(c.Request().URI().QueryString())),
-			"status", status, "ms", time.Since(start).Milliseconds(), "ip", caller.IP(c, trusted))
-		return err
-	}
-}
-
-// redactQuery hides the values of parameters that must never reach a log.
-func redactQuery(q string) string {
-	if q == "" {
-		return ""
-	}
-	parts := strings.Split(q, "&")
-	for i, p := range parts {
-		k, _, _ := strings.Cut(p, "=")
-		switch strings.ToLower(k) {
-		case "code", "js_code", "token", "access_token", "secret", "refresh_token", "password":
-			parts[i] = k + "=REDACTED"
-		}
-	}
-	return strings.Join(parts, "&")
 }

@@ -37,6 +37,7 @@ type Config struct {
 	WxsimPublic    bool
 	AuditRetention time.Duration
 	CleanupEvery   time.Duration
+	Ops            OpsConfig // the on-call settings, parsed by parseOps
 	// AdminPassword is the first operator's password (MINIAUTH_ADMIN_PASSWORD, no flag:
 	// passwords stay off command lines); empty means a random one, printed once.
 	AdminPassword string
@@ -60,7 +61,9 @@ const (
 	defaultSimAddr = "127.0.0.1:8090"
 )
 
-var settings = []setting{
+var settings = append(baseSettings, opsSettings...)
+
+var baseSettings = []setting{
 	{"MINIAUTH_ADDR", "addr", defaultAddr, "public listener: /api, /admin, /static, avatars, probes"},
 	{"MINIAUTH_INTERNAL_ADDR", "internal-addr", "127.0.0.1:8081", "internal listener: /metrics, /internal/*, pprof (off = none)"},
 	{"MINIAUTH_PUBLIC_URL", "public-url", "", "scheme://host[:port] for absolute URLs, Secure cookies and Origin checks (default: from the request)"},
@@ -222,6 +225,7 @@ func parseConfig(name string, args []string, getenv func(string) string, out io.
 	default:
 		errs = append(errs, fmt.Errorf("MINIAUTH_WXSIM_PUBLIC must be 0 or 1, got %q", get("MINIAUTH_WXSIM_PUBLIC")))
 	}
+	errs = append(errs, parseOps(&c.Ops, get)...)
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, nil, err
 	}

@@ -59,13 +59,17 @@ func startChild(t *testing.T, env []string) *child {
 }
 
 func postJSON(url string, body any, token string) (int, map[string]any, error) {
+	return postJSONWith(http.DefaultClient, url, body, token)
+}
+
+func postJSONWith(client *http.Client, url string, body any, token string) (int, map[string]any, error) {
 	b, _ := json.Marshal(body)
 	req, _ := http.NewRequest("POST", url, bytes.NewReader(b))
 	req.Header.Set("Content-Type", "application/json")
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		return 0, nil, err
 	}

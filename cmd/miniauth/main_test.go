@@ -74,7 +74,7 @@ func startInstance(t *testing.T, env map[string]string) *instance {
 	t.Helper()
 	in := &instance{out: &syncBuffer{}, logs: &syncBuffer{}}
 	addr, iaddr := freeAddr(t), freeAddr(t)
-	full := map[string]string{"MINIAUTH_ADDR": addr, "MINIAUTH_INTERNAL_ADDR": iaddr}
+	full := map[string]string{"MINIAUTH_ADDR": addr, "MINIAUTH_INTERNAL_ADDR": iaddr, "MINIAUTH_SHUTDOWN_DRAIN": "0"}
 	for k, v := range env {
 		full[k] = v
 	}

@@ -102,6 +102,12 @@ func TestStartRefusesBadSettings(t *testing.T) {
 			[]string{"MINIAUTH_ADMIN_PASSWORD", "at least 8 characters"}},
 		{"long admin password", nil, map[string]string{"MINIAUTH_ADMIN_PASSWORD": strings.Repeat("x", 1025)},
 			[]string{"MINIAUTH_ADMIN_PASSWORD", "at most 1024 bytes"}},
+		{"drain not a duration", nil, map[string]string{"MINIAUTH_SHUTDOWN_DRAIN": "soon"},
+			[]string{"MINIAUTH_SHUTDOWN_DRAIN", "from 0 to 5m"}},
+		{"drain negative", nil, map[string]string{"MINIAUTH_SHUTDOWN_DRAIN": "-1s"},
+			[]string{"MINIAUTH_SHUTDOWN_DRAIN"}},
+		{"access log not 0 or 1", []string{"--access-log", "maybe"}, nil,
+			[]string{"MINIAUTH_ACCESS_LOG", "0 or 1"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"miniauth/buildinfo"
+	"miniauth/reqid"
 )
 
 // run is the whole program: it parses the command line and runs one subcommand. Program
@@ -71,7 +72,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if len(rest) > 0 {
 		return fmt.Errorf("%s: unexpected arguments %q", cmd, rest)
 	}
-	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	// Lines logged with a request's context carry its request id.
+	log := reqid.NewLogger(slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel})))
 	switch cmd {
 	case "migrate":
 		return migrate(ctx, cfg, log)

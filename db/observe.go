@@ -1,0 +1,56 @@
+package db
+
+import (
+	"database/sql"
+	"time"
+)
+
+// What the store tells the metrics: token cache use, the revocations feed's progress and
+// its connection pools. Read-only accessors; nothing here changes state.
+
+// CacheStats is the token cache's size and use since the store opened.
+type CacheStats struct {
+	Entries      int    // cached token hashes, negative entries included
+	Hits, Misses uint64 // CheckToken answered from memory / read the database
+}
+
+// CacheStats reads the token cache's counters.
+func (s *Store) CacheStats() CacheStats {
+	return CacheStats{Entries: s.cache.len(), Hits: s.cache.hits.Load(), Misses: s.cache.misses.Load()}
+}
+
+// FeedStatus is how far this process has followed the revocations feed.
+type FeedStatus struct {
+	// LastID is the newest feed id applied to the token cache.
+	LastID int64
+	// ReadAt is when the feed was last read to its end; zero before the first read. A
+	// revocation made elsewhere is honoured here at most (now - ReadAt) plus one poll late.
+	ReadAt time.Time
+}
+
+// FeedStatus reads the follower's progress (FollowRevocations).
+func (s *Store) FeedStatus() FeedStatus {
+	f := FeedStatus{LastID: s.cache.feedID.Load()}
+	if ms := s.cache.feedAt.Load(); ms > 0 {
+		f.ReadAt = time.UnixMilli(ms)
+	}
+	return f
+}
+
+// feedRead records a read of the feed: a successful one moves the progress on.
+func (c *tokenCache) feedRead(err error, last int64, now time.Time) {
+	if err != nil {
+		return
+	}
+	c.feedID.Store(last)
+	c.feedAt.Store(now.UnixMilli())
+}
+
+// DBs are the store's connection pools by name, for pool statistics: "main" on
+// PostgreSQL (one pool), "write" and "read" on SQLite.
+func (s *Store) DBs() map[string]*sql.DB {
+	if s.r == s.w || s.r == nil {
+		return map[string]*sql.DB{"main": s.w.DB}
+	}
+	return map[string]*sql.DB{"write": s.w.DB, "read": s.r.DB}
+}
