@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"compress/flate"
 	"compress/gzip"
-	"context"
 	"encoding/json"
 	"io"
 	"mime/multipart"
@@ -146,16 +145,7 @@ func TestCompressedBodiesRefused(t *testing.T) {
 // TestStandaloneSimulatorRefusesCompressedBodies: `miniauth wxsim` builds its own Fiber
 // app; it refuses compressed bodies too.
 func TestStandaloneSimulatorRefusesCompressedBodies(t *testing.T) {
-	addr := freeAddr(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"wxsim", "--addr", addr}, func(string) string { return "" }, nil, io.Discard, io.Discard)
-	}()
-	defer func() {
-		cancel()
-		<-done
-	}()
+	addr := startStandaloneSim(t)
 	body := bomb(t, "br", []byte(`{"user":"`))
 	var resp *http.Response
 	var err error

@@ -19,22 +19,7 @@ import (
 )
 
 // syncBuffer collects a server's log lines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type syncBuffer = dbtest.LogBuffer
 
 // freeAddr returns a loopback address with a free port. The ports it hands out stay
 // reserved for the test binary's life, so two calls never return the same one.
@@ -291,18 +276,26 @@ func TestConfig(t *testing.T) {
 	}
 }
 
-// TestStandaloneSimulator runs `miniauth wxsim --addr` and plays wx.login against it.
-func TestStandaloneSimulator(t *testing.T) {
+// startStandaloneSim runs `miniauth wxsim --addr` on a free port until the test ends and
+// returns its address (the listener may still be starting).
+func startStandaloneSim(t *testing.T) string {
+	t.Helper()
 	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{"wxsim", "--addr", addr}, func(string) string { return "" }, nil, io.Discard, io.Discard)
 	}()
-	defer func() {
+	t.Cleanup(func() {
 		cancel()
 		<-done
-	}()
+	})
+	return addr
+}
+
+// TestStandaloneSimulator runs `miniauth wxsim --addr` and plays wx.login against it.
+func TestStandaloneSimulator(t *testing.T) {
+	addr := startStandaloneSim(t)
 	var resp *http.Response
 	var err error
 	for i := 0; i < 100; i++ {

@@ -91,7 +91,7 @@ ignore_startup_parameters = extra_float_digits
 	if os.Geteuid() == 0 {
 		args = append([]string{"-u", "nobody"}, args...)
 	}
-	logs := &lockedBuffer{}
+	logs := &LogBuffer{}
 	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
@@ -125,19 +125,19 @@ ignore_startup_parameters = extra_float_digits
 	return pooled.String()
 }
 
-// lockedBuffer collects pgbouncer's output.
-type lockedBuffer struct {
+// LogBuffer collects a process's or a server's output; safe for concurrent writers.
+type LogBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (l *lockedBuffer) Write(p []byte) (int, error) {
+func (l *LogBuffer) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.Write(p)
 }
 
-func (l *lockedBuffer) String() string {
+func (l *LogBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
