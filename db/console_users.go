@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -51,7 +52,7 @@ func (s *Store) ListWxUsers(ctx context.Context, f UserFilter, k Keyset) ([]User
 		w.add("u.phone <> ''")
 	}
 	if q := strings.TrimSpace(f.Q); q != "" {
-		s.userSearch(&w, q)
+		s.userSearch(&w, q, k)
 	}
 	order, limit := k.where(&w, "u.id")
 	rows, err := s.rows(ctx, s.r, `SELECT u.id, u.nickname, u.avatar_url, u.phone, COALESCE(b.account_id, 0),
@@ -81,9 +82,12 @@ func (s *Store) ListWxUsers(ctx context.Context, f UserFilter, k Keyset) ([]User
 // userSearch adds the condition for a search term: the exact matches (openid, phone,
 // username, id) through their indexes, and the nickname substring through the trigram
 // index when the term is long enough, or else through nickname_grams, which holds every
-// 1- and 2-character substring of every nickname (one primary-key range either way).
-// lower() folds the term as the grams' trigger folded the nicknames.
-func (s *Store) userSearch(w *where, q string) {
+// 1- and 2-character substring of every nickname. A short term is often common ("a", a
+// surname), so its matches are not collected whole: the gram's primary-key range is
+// walked in page order, joined to wx_users under w's filters (the conditions added so
+// far), and stops after one page plus one; the page of a union lies within the pages of
+// its parts. lower() folds the term as the grams' triggers folded the nicknames.
+func (s *Store) userSearch(w *where, q string, k Keyset) {
 	ids := []string{
 		`SELECT id FROM wx_users WHERE openid = ?`,
 		`SELECT id FROM wx_users WHERE phone = ?`,
@@ -96,8 +100,12 @@ func (s *Store) userSearch(w *where, q string) {
 	}
 	like := "%" + likeEscape(q) + "%"
 	if utf8.RuneCountInString(q) < trigramMin {
-		ids = append(ids, nicknameSearchShort)
-		args = append(args, q)
+		g := where{conds: slices.Clone(w.conds), args: slices.Clone(w.args)}
+		g.add("g.gram = lower(?)", q)
+		order, limit := k.where(&g, "g.wx_user_id")
+		ids = append(ids, `SELECT id FROM (SELECT u.id FROM nickname_grams g JOIN wx_users u ON u.id = g.wx_user_id
+			LEFT JOIN bindings b ON b.wx_user_id = u.id`+g.sql()+` ORDER BY `+order+` LIMIT `+strconv.Itoa(limit)+`) gi`)
+		args = append(args, g.args...)
 	} else if s.dialect == DialectPostgres {
 		ids = append(ids, nicknameSearchPostgres)
 		args = append(args, like)
@@ -110,9 +118,8 @@ func (s *Store) userSearch(w *where, q string) {
 
 // The nickname substring search, the one query written per dialect: pg_trgm serves ILIKE
 // from its GIN index; SQLite's FTS5 trigram table serves a phrase query. Terms shorter
-// than trigramMin are one gram of nickname_grams on both.
+// than trigramMin are one gram of nickname_grams on both (userSearch).
 const (
-	nicknameSearchShort    = `SELECT wx_user_id FROM nickname_grams WHERE gram = lower(?)`
 	nicknameSearchPostgres = `SELECT id FROM wx_users WHERE nickname ILIKE ? ESCAPE '\'`
 	nicknameSearchSQLite   = `SELECT rowid FROM wx_users_fts WHERE wx_users_fts MATCH ?`
 )

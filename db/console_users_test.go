@@ -80,6 +80,11 @@ func TestConsoleShortSearchComplete(t *testing.T) {
 		if got, more := search("小明", db.Keyset{Before: ids[0], Limit: 1}); !slices.Equal(got, ids[last-2:last-1]) || !more {
 			t.Fatalf("back from the oldest: %v more=%v", got, more)
 		}
+		// Filters apply before a page is cut: the one match with a phone is the oldest.
+		rows, more, err := s.ListWxUsers(ctx, db.UserFilter{Q: "明", HasPhone: true}, db.Keyset{Limit: 1})
+		if err != nil || len(rows) != 1 || rows[0].ID != ids[0] || more {
+			t.Fatalf("明 with a phone: %v more=%v %v", rows, more, err)
+		}
 		// A rename moves the oldest user from one term to the other; an erase removes them.
 		if _, err := s.UpdateProfile(ctx, ids[0], db.Profile{NickName: "王大明"}, db.UserActor(ids[0], "")); err != nil {
 			t.Fatal(err)
