@@ -102,6 +102,7 @@ func (s *Store) userSearch(w *where, q string, k Keyset) {
 	if utf8.RuneCountInString(q) < trigramMin {
 		g := where{conds: slices.Clone(w.conds), args: slices.Clone(w.args)}
 		g.add("g.gram = lower(?)", q)
+		k.where(&g, "u.id") // the same bound on both sides, for a merge join's sake
 		order, limit := k.where(&g, "g.wx_user_id")
 		ids = append(ids, `SELECT id FROM (SELECT u.id FROM nickname_grams g JOIN wx_users u ON u.id = g.wx_user_id
 			LEFT JOIN bindings b ON b.wx_user_id = u.id`+g.sql()+` ORDER BY `+order+` LIMIT `+strconv.Itoa(limit)+`) gi`)
