@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -33,24 +34,6 @@ type UserListRow struct {
 // trigramMin is the shortest substring a trigram index can look up.
 const trigramMin = 3
 
-// ShortSearchScope is how many of the newest user ids a nickname search shorter than
-// trigramMin characters looks at. No index serves such a term, so its cost is a walk of
-// that many rows by primary key, which keeps it bounded whatever the table's size and
-// however rare the match. The exact matches (openid, phone, username, id) still cover
-// every user.
-const ShortSearchScope = 50_000
-
-// NicknameScope reports how a search term reaches nicknames: 0 when it searches every
-// user (an empty term, or one long enough for the trigram index), or else the number of
-// newest users it looks at (ShortSearchScope).
-func (s *Store) NicknameScope(q string) int {
-	q = strings.TrimSpace(q)
-	if q == "" || utf8.RuneCountInString(q) >= trigramMin {
-		return 0
-	}
-	return s.shortScope
-}
-
 // ListWxUsers returns one page of live (not erased) WeChat users matching f, newest first,
 // and whether there are more in the direction of k.
 func (s *Store) ListWxUsers(ctx context.Context, f UserFilter, k Keyset) ([]UserListRow, bool, error) {
@@ -69,7 +52,7 @@ func (s *Store) ListWxUsers(ctx context.Context, f UserFilter, k Keyset) ([]User
 		w.add("u.phone <> ''")
 	}
 	if q := strings.TrimSpace(f.Q); q != "" {
-		s.userSearch(&w, q)
+		s.userSearch(&w, q, k)
 	}
 	order, limit := k.where(&w, "u.id")
 	rows, err := s.rows(ctx, s.r, `SELECT u.id, u.nickname, u.avatar_url, u.phone, COALESCE(b.account_id, 0),
@@ -98,9 +81,13 @@ func (s *Store) ListWxUsers(ctx context.Context, f UserFilter, k Keyset) ([]User
 
 // userSearch adds the condition for a search term: the exact matches (openid, phone,
 // username, id) through their indexes, and the nickname substring through the trigram
-// index when the term is long enough, or else among the newest s.shortScope user ids
-// (a primary-key range: MAX(id) is one index lookup).
-func (s *Store) userSearch(w *where, q string) {
+// index when the term is long enough, or else through nickname_grams, which holds every
+// 1- and 2-character substring of every nickname. A short term is often common ("a", a
+// surname), so its matches are not collected whole: the gram's primary-key range is
+// walked in page order, joined to wx_users under w's filters (the conditions added so
+// far), and stops after one page plus one; the page of a union lies within the pages of
+// its parts. lower() folds the term as the grams' triggers folded the nicknames.
+func (s *Store) userSearch(w *where, q string, k Keyset) {
 	ids := []string{
 		`SELECT id FROM wx_users WHERE openid = ?`,
 		`SELECT id FROM wx_users WHERE phone = ?`,
@@ -113,15 +100,13 @@ func (s *Store) userSearch(w *where, q string) {
 	}
 	like := "%" + likeEscape(q) + "%"
 	if utf8.RuneCountInString(q) < trigramMin {
-		col, op := "nickname", "LIKE"
-		if s.dialect == DialectPostgres {
-			// An expression the trigram index does not cover: a prepared (generic) plan
-			// would otherwise walk the whole GIN index for a pattern it cannot narrow,
-			// instead of the primary-key range.
-			col, op = "(nickname || '')", "ILIKE"
-		}
-		ids = append(ids, `SELECT id FROM wx_users WHERE id > (SELECT MAX(id) FROM wx_users) - ? AND `+col+` `+op+` ? ESCAPE '\'`)
-		args = append(args, int64(s.shortScope), like)
+		g := where{conds: slices.Clone(w.conds), args: slices.Clone(w.args)}
+		g.add("g.gram = lower(?)", q)
+		k.where(&g, "u.id") // the same bound on both sides, for a merge join's sake
+		order, limit := k.where(&g, "g.wx_user_id")
+		ids = append(ids, `SELECT id FROM (SELECT u.id FROM nickname_grams g JOIN wx_users u ON u.id = g.wx_user_id
+			LEFT JOIN bindings b ON b.wx_user_id = u.id`+g.sql()+` ORDER BY `+order+` LIMIT `+strconv.Itoa(limit)+`) gi`)
+		args = append(args, g.args...)
 	} else if s.dialect == DialectPostgres {
 		ids = append(ids, nicknameSearchPostgres)
 		args = append(args, like)
@@ -133,7 +118,8 @@ func (s *Store) userSearch(w *where, q string) {
 }
 
 // The nickname substring search, the one query written per dialect: pg_trgm serves ILIKE
-// from its GIN index; SQLite's FTS5 trigram table serves a phrase query.
+// from its GIN index; SQLite's FTS5 trigram table serves a phrase query. Terms shorter
+// than trigramMin are one gram of nickname_grams on both (userSearch).
 const (
 	nicknameSearchPostgres = `SELECT id FROM wx_users WHERE nickname ILIKE ? ESCAPE '\'`
 	nicknameSearchSQLite   = `SELECT rowid FROM wx_users_fts WHERE wx_users_fts MATCH ?`

@@ -10,13 +10,17 @@ import (
 	"miniauth/db/dbtest"
 )
 
-// TestConsoleShortSearchScope: a nickname search under three characters looks only at the
-// newest users, pages within them, and leaves the exact matches and longer searches alone.
-func TestConsoleShortSearchScope(t *testing.T) {
+// TestConsoleShortSearchComplete: a nickname search of one or two characters finds every
+// matching user, the oldest too behind many newer ones, pages through them, folds ASCII
+// case as the longer searches do, follows renames, and leaves the exact matches alone.
+func TestConsoleShortSearchComplete(t *testing.T) {
 	dbtest.ForEach(t, func(t *testing.T, s *db.Store) {
 		ctx := context.Background()
-		s.SetShortSearchScope(4)
-		nicknames := []string{"王小明", "用户1", "用户2", "用户3", "用户4", "用户5", "李小明", "用户7", "赵小明", "用户9"}
+		nicknames := []string{"王小明", "Ada"}
+		for i := range 40 {
+			nicknames = append(nicknames, "用户"+string(rune(0x4e00+i))) // no digit: an id is a term too
+		}
+		nicknames = append(nicknames, "李小明", "用户x", "赵小明")
 		var ids []int64
 		for i, n := range nicknames {
 			u, _, _ := login(t, s, openid(i), "key", t0)
@@ -25,6 +29,7 @@ func TestConsoleShortSearchScope(t *testing.T) {
 			}
 			ids = append(ids, u.ID)
 		}
+		last := len(ids) - 1
 		must(t, s.SetPhone(ctx, ids[0], "13800000000", "86", db.UserActor(ids[0], "")))
 		search := func(q string, k db.Keyset) ([]int64, bool) {
 			t.Helper()
@@ -38,20 +43,13 @@ func TestConsoleShortSearchScope(t *testing.T) {
 			}
 			return got, more
 		}
-		// Two characters: the two recent matches, not the old one (outside the newest 4).
-		if got, _ := search("小明", db.Keyset{}); !slices.Equal(got, []int64{ids[8], ids[6]}) {
-			t.Errorf("小明: %v, want %v", got, []int64{ids[8], ids[6]})
-		}
-		if n := s.NicknameScope("小明"); n != 4 {
-			t.Errorf("NicknameScope(小明) = %d, want 4", n)
-		}
-		// Three characters use the index and reach everyone.
-		if got, _ := search("王小明", db.Keyset{}); !slices.Equal(got, []int64{ids[0]}) {
-			t.Errorf("王小明: %v, want %v", got, ids[:1])
-		}
-		for _, q := range []string{"王小明", "", "  "} {
-			if n := s.NicknameScope(q); n != 0 {
-				t.Errorf("NicknameScope(%q) = %d, want 0", q, n)
+		all := []int64{ids[last], ids[last-2], ids[0]}
+		for q, want := range map[string][]int64{
+			"小明": all, "明": all, "王": ids[:1], "王小明": ids[:1], "小明x": nil,
+			"a": ids[1:2], "A": ids[1:2], "dA": ids[1:2], "Ada": ids[1:2], "x": ids[last-1 : last],
+		} {
+			if got, _ := search(q, db.Keyset{}); !slices.Equal(got, want) {
+				t.Errorf("%s: %v, want %v", q, got, want)
 			}
 		}
 		// Exact matches reach everyone, whatever their length.
@@ -65,18 +63,41 @@ func TestConsoleShortSearchScope(t *testing.T) {
 		if got, _ := search(oldID, db.Keyset{}); !slices.Equal(got, ids[:1]) {
 			t.Errorf("id %s: %v, want %v", oldID, got, ids[:1])
 		}
-		// Keyset pages within the scope.
-		got, more := search("小明", db.Keyset{Limit: 1})
-		if !slices.Equal(got, ids[8:9]) || !more {
-			t.Fatalf("page 1: %v more=%v", got, more)
+		// Keyset pages reach the oldest match and come back.
+		var paged []int64
+		k := db.Keyset{Limit: 1}
+		for {
+			got, more := search("小明", k)
+			paged = append(paged, got...)
+			if !more {
+				break
+			}
+			k = db.Keyset{After: got[0], Limit: 1}
 		}
-		got, more = search("小明", db.Keyset{After: got[0], Limit: 1})
-		if !slices.Equal(got, ids[6:7]) || more {
-			t.Fatalf("page 2: %v more=%v", got, more)
+		if !slices.Equal(paged, all) {
+			t.Fatalf("paged 小明: %v, want %v", paged, all)
 		}
-		got, more = search("小明", db.Keyset{Before: got[0], Limit: 1})
-		if !slices.Equal(got, ids[8:9]) || more {
-			t.Fatalf("back to page 1: %v more=%v", got, more)
+		if got, more := search("小明", db.Keyset{Before: ids[0], Limit: 1}); !slices.Equal(got, ids[last-2:last-1]) || !more {
+			t.Fatalf("back from the oldest: %v more=%v", got, more)
+		}
+		// Filters apply before a page is cut: the one match with a phone is the oldest.
+		rows, more, err := s.ListWxUsers(ctx, db.UserFilter{Q: "明", HasPhone: true}, db.Keyset{Limit: 1})
+		if err != nil || len(rows) != 1 || rows[0].ID != ids[0] || more {
+			t.Fatalf("明 with a phone: %v more=%v %v", rows, more, err)
+		}
+		// A rename moves the oldest user from one term to the other; an erase removes them.
+		if _, err := s.UpdateProfile(ctx, ids[0], db.Profile{NickName: "王大明"}, db.UserActor(ids[0], "")); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := search("小明", db.Keyset{}); !slices.Equal(got, all[:2]) {
+			t.Errorf("小明 after rename: %v, want %v", got, all[:2])
+		}
+		if got, _ := search("大明", db.Keyset{}); !slices.Equal(got, ids[:1]) {
+			t.Errorf("大明 after rename: %v, want %v", got, ids[:1])
+		}
+		must(t, s.DeleteWxUser(ctx, ids[0], db.OperatorActor(db.Operator{Username: "ops"}, "203.0.113.9")))
+		if got, _ := search("王", db.Keyset{}); len(got) != 0 {
+			t.Errorf("王 after erase: %v, want none", got)
 		}
 	})
 }

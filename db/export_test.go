@@ -31,6 +31,3 @@ func (s *Store) PollRevocations(ctx context.Context, f *Follower) error {
 
 // Gaps returns how many skipped feed ids the follower still looks for.
 func (f *Follower) Gaps() int { return len(f.gaps) }
-
-// SetShortSearchScope lowers how many newest users a short nickname search looks at.
-func (s *Store) SetShortSearchScope(n int) { s.shortScope = n }

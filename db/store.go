@@ -99,8 +99,7 @@ type Store struct {
 	pooled    bool   // behind a transaction pooler: nothing prepared, no session locks
 	listenURL string // where the revocation feed's LISTEN connection goes; empty: poll only
 
-	shortScope int // ShortSearchScope; the package's tests lower it
-	clock      func() time.Time
+	clock func() time.Time
 }
 
 // now is the store's clock (Options.Now). Each command reads it once.
@@ -125,7 +124,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	if err := CheckURL(url); err != nil {
 		return nil, err
 	}
-	s := &Store{keys: opts.Keys, log: opts.Logger, cache: newTokenCache(opts.CacheSize), shortScope: ShortSearchScope, clock: opts.Now}
+	s := &Store{keys: opts.Keys, log: opts.Logger, cache: newTokenCache(opts.CacheSize), clock: opts.Now}
 	var err error
 	if IsPostgres(url) {
 		err = s.openPostgres(ctx, url, opts)

@@ -219,7 +219,6 @@ var catalogue = map[string]map[string]string{
 		"users.none_hint":          "Users appear here after their first login from the mini-program.",
 		"users.none_match":         "No users match",
 		"users.none_match_hint":    "Try a shorter nickname, the full phone number, or clear the filters.",
-		"users.search_scope_note":  "Searches shorter than 3 characters only look at the nicknames of the newest %s users. Type 3 or more characters to search every nickname. Exact phone numbers, usernames, openids and user ids always match every user.",
 		"users.no_nickname":        "(no nickname)",
 
 		"user.title":              "User %s",
@@ -483,7 +482,6 @@ var catalogue = map[string]map[string]string{
 		"users.none_hint":          "用户首次从小程序登录后会出现在这里。",
 		"users.none_match":         "没有符合条件的用户",
 		"users.none_match_hint":    "试试更短的昵称、完整的手机号，或清除筛选条件。",
-		"users.search_scope_note":  "少于 3 个字的搜索只查找最新 %s 个用户的昵称。输入 3 个或更多字可搜索全部用户的昵称。完整的手机号、用户名、openid 和用户 ID 始终在全部用户中匹配。",
 		"users.no_nickname":        "（未设置昵称）",
 
 		"user.title":              "用户 %s",

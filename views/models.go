@@ -104,9 +104,6 @@ type UsersView struct {
 	Users     []UserRow
 	Cursors   Cursors
 	CanExport bool // CSV export is admin-only
-	// SearchScope is how many newest users a short nickname search looked at (no index
-	// serves it); 0 when the search reached every user.
-	SearchScope int
 }
 
 // ExportURL is the CSV export of the current filter.

@@ -31,8 +31,7 @@ func (h *Handler) usersList(c *fiber.Ctx) error {
 	if err != nil {
 		return storeError(err)
 	}
-	v := views.UsersView{Filter: f, CanExport: operatorOf(c).Role == db.RoleAdmin,
-		SearchScope: h.store.NicknameScope(f.Q)}
+	v := views.UsersView{Filter: f, CanExport: operatorOf(c).Role == db.RoleAdmin}
 	for _, u := range rows {
 		v.Users = append(v.Users, userRow(u))
 	}

@@ -203,7 +203,7 @@ func benchPages(ctx context.Context, store *db.Store) ([][2]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	// A one-character term looks at the newest users only: the Latin name is a recent one.
+	// A recent Latin handle (the one-character term "_" finds them through nickname_grams).
 	latin, _, err := store.ListWxUsers(ctx, db.UserFilter{Q: "_"}, db.Keyset{Limit: 1})
 	if err != nil || len(latin) == 0 {
 		return nil, fmt.Errorf("no Latin nickname to measure: %v", err)
@@ -212,9 +212,9 @@ func benchPages(ctx context.Context, store *db.Store) ([][2]string, error) {
 	if err != nil || len(sess) == 0 {
 		return nil, fmt.Errorf("no sessions to measure: %v", err)
 	}
-	// A three-character Chinese name from the middle of the table, and its first one and
-	// two characters (too short for a trigram index: those look at the newest users only,
-	// where a rare two-character term usually matches nothing, the worst case).
+	// A three-character Chinese name from the middle of the table, its first one and two
+	// characters (too short for a trigram index: nickname_grams serves them; the first
+	// character is a surname, a common term), and its last two (a given name, a rare one).
 	chinese := ""
 	near, _, err := store.ListWxUsers(ctx, db.UserFilter{}, db.Keyset{After: mid, Limit: 200})
 	if err != nil {
@@ -236,8 +236,12 @@ func benchPages(ctx context.Context, store *db.Store) ([][2]string, error) {
 		{"users, deep page (keyset, middle of the table)", "/admin/users?after=" + id(mid, 10)},
 		{"users, filter has-phone + not bound, deep page", "/admin/users?phone=1&bound=no&after=" + id(mid, 10)},
 		{"users, nickname search, Chinese, 3 chars (trigram)", "/admin/users?q=" + q(chinese)},
-		{"users, nickname search, Chinese, 2 chars (newest users only)", "/admin/users?q=" + q(string([]rune(chinese)[:2]))},
-		{"users, nickname search, Chinese, 1 char (newest users only)", "/admin/users?q=" + q(string([]rune(chinese)[:1]))},
+		{"users, nickname search, Chinese, 2 chars (grams)", "/admin/users?q=" + q(string([]rune(chinese)[:2]))},
+		{"users, nickname search, Chinese, 2 chars, given name (grams)", "/admin/users?q=" + q(string([]rune(chinese)[1:]))},
+		{"users, nickname search, Chinese, 1 char, surname (grams)", "/admin/users?q=" + q(string([]rune(chinese)[:1]))},
+		{"users, nickname search, 1 char in every Latin handle (grams)", "/admin/users?q=_"},
+		{"users, nickname search, 1 char in every Latin handle, deep page (grams)", "/admin/users?q=_&after=" + id(mid, 10)},
+		{"users, nickname search, 1 char + filter disabled (grams, none match)", "/admin/users?disabled=1&q=_"},
 		{"users, nickname search, Latin substring", "/admin/users?q=" + q(strings.ToLower(latin[0].Nickname[1:]))},
 		{"users, phone search (exact)", "/admin/users?q=" + q(u.Phone)},
 		{"users, openid search (exact)", "/admin/users?q=" + q(u.OpenID)},
