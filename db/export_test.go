@@ -34,3 +34,6 @@ func (f *Follower) Gaps() int { return len(f.gaps) }
 
 // SetShortSearchScope lowers how many newest users a short nickname search looks at.
 func (s *Store) SetShortSearchScope(n int) { s.shortScope = n }
+
+// UserCacheLen exposes the profile cache's size to the external tests.
+func (s *Store) UserCacheLen() int { return s.users.len() }

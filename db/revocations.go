@@ -40,7 +40,7 @@ const notifyChannel = "miniauth_revocations"
 
 // RevocationsAfter returns up to limit feed entries with an id above afterID, oldest first.
 func (s *Store) RevocationsAfter(ctx context.Context, afterID int64, limit int) ([]Revocation, error) {
-	rows, err := s.rows(ctx, s.r, `SELECT "+revocationColumns+" FROM revocations WHERE id > ? ORDER BY id LIMIT ?`, afterID, limit)
+	rows, err := s.rows(ctx, s.r, `SELECT `+revocationColumns+` FROM revocations WHERE id > ? ORDER BY id LIMIT ?`, afterID, limit)
 	if err != nil {
 		return nil, wrap("revocations after", err)
 	}
