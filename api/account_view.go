@@ -8,9 +8,10 @@ import (
 	"miniauth/db"
 )
 
-// accountView loads the platform account a session carries; nil when it is gone.
+// accountView loads the platform account a session carries (from the profile cache when
+// it can); nil when it is gone.
 func (h *Handler) accountView(c *fiber.Ctx, id int64) (*accountView, error) {
-	a, err := h.store.AccountByID(c.UserContext(), id)
+	a, err := h.store.CachedAccount(c.UserContext(), id)
 	if errors.Is(err, db.ErrNotFound) {
 		return nil, nil
 	}

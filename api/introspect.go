@@ -46,7 +46,9 @@ func (h *Handler) introspect(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	u, err := h.store.WxUserByID(c.UserContext(), s.WxUserID)
+	// The identity (openid, unionid, account id) cannot change during a session; the
+	// user's row is read through the profile cache, so a warm check reads no database.
+	u, err := h.store.CachedWxUser(c.UserContext(), s.WxUserID)
 	if errors.Is(err, db.ErrNotFound) || err == nil && !u.DeletedAt.IsZero() {
 		return c.JSON(introspectResponse{})
 	}

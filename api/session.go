@@ -115,7 +115,17 @@ func noSession(err error) bool {
 
 // liveUser loads the session's WeChat user; a user erased meanwhile is a 401.
 func (h *Handler) liveUser(c *fiber.Ctx, s db.Session) (db.WxUser, error) {
-	u, err := h.store.WxUserByID(c.UserContext(), s.WxUserID)
+	return userOf(c, s, h.store.WxUserByID)
+}
+
+// shownUser is liveUser from the profile cache: for answers that show the user (user/info),
+// never for changing it (the cached row has no session keys).
+func (h *Handler) shownUser(c *fiber.Ctx, s db.Session) (db.WxUser, error) {
+	return userOf(c, s, h.store.CachedWxUser)
+}
+
+func userOf(c *fiber.Ctx, s db.Session, load func(context.Context, int64) (db.WxUser, error)) (db.WxUser, error) {
+	u, err := load(c.UserContext(), s.WxUserID)
 	if errors.Is(err, db.ErrNotFound) || (err == nil && !u.DeletedAt.IsZero()) {
 		return db.WxUser{}, unauthorized("this user no longer exists: log in again")
 	}

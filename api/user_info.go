@@ -9,12 +9,13 @@ type userInfoResponse struct {
 }
 
 // userInfo tells the caller who it is: its WeChat user and the account it is bound to.
+// A cached session, user and account answer it without a database read.
 func (h *Handler) userInfo(c *fiber.Ctx) error {
 	s, err := h.authenticate(c)
 	if err != nil {
 		return err
 	}
-	u, err := h.liveUser(c, s)
+	u, err := h.shownUser(c, s)
 	if err != nil {
 		return err
 	}

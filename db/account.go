@@ -167,9 +167,15 @@ func (s *Store) SetAccountDisabled(ctx context.Context, id int64, disabled bool,
 			}
 			detail = fmt.Sprintf("sessions revoked: %d", len(ids))
 		}
+		if err := s.appendChanged(ctx, tx, now, 0, id); err != nil {
+			return err
+		}
 		return s.addAudit(ctx, tx, actor.event(now, action, accountTarget(id), detail))
 	})
 	s.cache.dropSessions(ids)
+	if err == nil {
+		s.dropChanged(0, id)
+	}
 	return err
 }
 

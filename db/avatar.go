@@ -48,11 +48,15 @@ func (s *Store) SetAvatar(ctx context.Context, id int64, name, contentType strin
 		if err := s.releaseAvatar(ctx, tx, old); err != nil {
 			return err
 		}
+		if err := s.appendChanged(ctx, tx, now, id, 0); err != nil {
+			return err
+		}
 		return s.addAudit(ctx, tx, actor.event(now, "user.avatar", wxUserTarget(id), name))
 	})
 	if err != nil {
 		return WxUser{}, err
 	}
+	s.dropChanged(id, 0)
 	return u, nil
 }
 

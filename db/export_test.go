@@ -31,3 +31,6 @@ func (s *Store) PollRevocations(ctx context.Context, f *Follower) error {
 
 // Gaps returns how many skipped feed ids the follower still looks for.
 func (f *Follower) Gaps() int { return len(f.gaps) }
+
+// UserCacheLen exposes the profile cache's size to the external tests.
+func (s *Store) UserCacheLen() int { return s.users.len() }

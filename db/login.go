@@ -51,8 +51,10 @@ func (s *Store) codeLogin(ctx context.Context, op string, in LoginInput, ticketH
 		return CheckBindResult{}, wrap(op, err)
 	}
 	var res CheckBindResult
+	shownChanged := false
 	err = s.tx(ctx, op, func(tx *sqlx.Tx) error {
-		u, bound, newUser, err := s.upsertWxUser(ctx, tx, in, sealed, now)
+		shownChanged = false
+		u, bound, newUser, err := s.upsertWxUser(ctx, tx, in, sealed, now, &shownChanged)
 		if err != nil {
 			return err
 		}
@@ -81,14 +83,19 @@ func (s *Store) codeLogin(ctx context.Context, op string, in LoginInput, ticketH
 	if err != nil {
 		return CheckBindResult{}, err
 	}
+	if shownChanged {
+		s.dropChanged(res.User.ID, 0)
+	}
 	return res, nil
 }
 
 // upsertWxUser creates or updates the WeChat user of a code exchange inside tx (see
 // Login) and returns it with the account it is bound to (0: none) and whether it is new.
 // sealed is in.SessionKey sealed for storage. A disabled user is ErrUserDisabled; a user
-// bound to a disabled account is ErrAccountDisabled.
-func (s *Store) upsertWxUser(ctx context.Context, tx *sqlx.Tx, in LoginInput, sealed string, now time.Time) (u WxUser, bound int64, newUser bool, err error) {
+// bound to a disabled account is ErrAccountDisabled. When what the profile cache shows of
+// an existing user changes (a unionid learnt, a deleted user back), the change goes on the
+// revocations feed and *shownChanged is set.
+func (s *Store) upsertWxUser(ctx context.Context, tx *sqlx.Tx, in LoginInput, sealed string, now time.Time, shownChanged *bool) (u WxUser, bound int64, newUser bool, err error) {
 	nowMS := now.UnixMilli()
 	var (
 		id       int64
@@ -96,11 +103,14 @@ func (s *Store) upsertWxUser(ctx context.Context, tx *sqlx.Tx, in LoginInput, se
 		disabled bool
 		account  sql.NullInt64
 		accOff   bool
+		oldUnion string
+		deleted  bool
 	)
-	err = s.row(ctx, tx, `SELECT u.id, u.session_key, u.disabled, b.account_id, COALESCE(a.disabled, FALSE)
+	err = s.row(ctx, tx, `SELECT u.id, u.session_key, u.disabled, b.account_id, COALESCE(a.disabled, FALSE),
+		COALESCE(u.unionid, ''), u.deleted_at IS NOT NULL
 		FROM wx_users u LEFT JOIN bindings b ON b.wx_user_id = u.id
 		LEFT JOIN accounts a ON a.id = b.account_id
-		WHERE u.appid = ? AND u.openid = ?`, in.AppID, in.OpenID).Scan(&id, &oldKey, &disabled, &account, &accOff)
+		WHERE u.appid = ? AND u.openid = ?`, in.AppID, in.OpenID).Scan(&id, &oldKey, &disabled, &account, &accOff, &oldUnion, &deleted)
 	switch {
 	case err == nil && disabled:
 		return WxUser{}, 0, false, ErrUserDisabled
@@ -126,6 +136,10 @@ func (s *Store) upsertWxUser(ctx context.Context, tx *sqlx.Tx, in LoginInput, se
 			nullString(in.UnionID), nowMS, keyChanged, keyChanged, nowMS, keyChanged, sealed, id))
 		if mapErr(err) == ErrNotFound {
 			return WxUser{}, 0, false, ErrUserDisabled // disabled between the two statements
+		}
+		if err == nil && (deleted || in.UnionID != "" && in.UnionID != oldUnion) {
+			*shownChanged = true
+			err = s.appendChanged(ctx, tx, now, id, 0)
 		}
 	case mapErr(err) == ErrNotFound:
 		newUser = true

@@ -19,6 +19,12 @@ func (s *Store) CacheStats() CacheStats {
 	return CacheStats{Entries: s.cache.len(), Hits: s.cache.hits.Load(), Misses: s.cache.misses.Load()}
 }
 
+// UserCacheStats reads the profile cache's counters (users and accounts shown by token
+// checks; a miss is one primary-key read).
+func (s *Store) UserCacheStats() CacheStats {
+	return CacheStats{Entries: s.users.len(), Hits: s.users.hits.Load(), Misses: s.users.misses.Load()}
+}
+
 // FeedStatus is how far this process has followed the revocations feed.
 type FeedStatus struct {
 	// LastID is the newest feed id applied to the token cache.

@@ -15,9 +15,12 @@ import (
 )
 
 // Revocation is one entry of the revocations feed: the session's tokens stopped working
-// at At (revoked, refreshed, user deleted, ...).
+// at At (revoked, refreshed, user deleted, ...). An entry with SessionID 0 says instead
+// that what is shown of WeChat user WxUserID, or of account AccountID, changed.
 type Revocation struct {
 	ID, SessionID int64
+	WxUserID      int64 // 0: none
+	AccountID     int64 // 0: none
 	At            time.Time
 }
 
@@ -37,7 +40,7 @@ const notifyChannel = "miniauth_revocations"
 
 // RevocationsAfter returns up to limit feed entries with an id above afterID, oldest first.
 func (s *Store) RevocationsAfter(ctx context.Context, afterID int64, limit int) ([]Revocation, error) {
-	rows, err := s.rows(ctx, s.r, `SELECT id, session_id, at FROM revocations WHERE id > ? ORDER BY id LIMIT ?`, afterID, limit)
+	rows, err := s.rows(ctx, s.r, `SELECT `+revocationColumns+` FROM revocations WHERE id > ? ORDER BY id LIMIT ?`, afterID, limit)
 	if err != nil {
 		return nil, wrap("revocations after", err)
 	}
@@ -54,7 +57,7 @@ func scanRevocations(rows interface {
 	var out []Revocation
 	for rows.Next() {
 		var r Revocation
-		if err := rows.Scan(&r.ID, &r.SessionID, msTime{&r.At}); err != nil {
+		if err := rows.Scan(&r.ID, &r.SessionID, &r.WxUserID, &r.AccountID, msTime{&r.At}); err != nil {
 			return nil, wrap("scan revocations", err)
 		}
 		out = append(out, r)
@@ -86,9 +89,36 @@ func (s *Store) revocationsIn(ctx context.Context, ids []int64) ([]Revocation, e
 }
 
 const (
-	revocationsInPostgres = `SELECT id, session_id, at FROM revocations WHERE id = ANY(?::bigint[])`
-	revocationsInSQLite   = `SELECT id, session_id, at FROM revocations WHERE id IN (SELECT value FROM json_each(?))`
+	revocationColumns     = `id, session_id, COALESCE(wx_user_id, 0), COALESCE(account_id, 0), at`
+	revocationsInPostgres = `SELECT ` + revocationColumns + ` FROM revocations WHERE id = ANY(?::bigint[])`
+	revocationsInSQLite   = `SELECT ` + revocationColumns + ` FROM revocations WHERE id IN (SELECT value FROM json_each(?))`
 )
+
+// applyFeed forgets what feed entries name: sessions from the token cache, users and
+// accounts from the profile cache.
+func (s *Store) applyFeed(batch []Revocation) {
+	ids := make([]int64, 0, len(batch))
+	var keys []userKey
+	for _, r := range batch {
+		if r.SessionID != 0 {
+			ids = append(ids, r.SessionID)
+		}
+		if r.WxUserID != 0 {
+			keys = append(keys, userKey{id: r.WxUserID})
+		}
+		if r.AccountID != 0 {
+			keys = append(keys, userKey{account: true, id: r.AccountID})
+		}
+	}
+	s.cache.dropSessions(ids)
+	s.users.drop(keys...)
+}
+
+// flushCaches forgets every cached session, user and account.
+func (s *Store) flushCaches() {
+	s.cache.flush()
+	s.users.flush()
+}
 
 // feedFollower is the state of FollowRevocations: the newest id seen and the ids skipped
 // below it that may still appear.
@@ -99,7 +129,8 @@ type feedFollower struct {
 
 // FollowRevocations keeps this process's token cache in line with revocations made by any
 // instance or process: it reads the revocations feed every second (starting from its
-// current end) and forgets the sessions it names. On PostgreSQL a LISTEN connection (on
+// current end) and forgets the sessions it names, and the users and accounts whose shown
+// data it says changed (the profile cache). On PostgreSQL a LISTEN connection (on
 // Options.DirectURL; none behind a transaction pooler without one) wakes it at once when a
 // revocation commits, and the whole cache is dropped whenever that
 // connection (re)connects, since notifications may have been missed. Errors are logged and
@@ -151,7 +182,7 @@ func (s *Store) pollRevocations(ctx context.Context, f *feedFollower) error {
 		if err := s.row(ctx, s.r, `SELECT COALESCE(MAX(id), 0) FROM revocations`).Scan(&end); err != nil {
 			return wrap("revocations end", err)
 		}
-		s.cache.flush()
+		s.flushCaches()
 		f.last = end
 		return nil
 	}
@@ -161,15 +192,13 @@ func (s *Store) pollRevocations(ctx context.Context, f *feedFollower) error {
 			return err
 		}
 		now := s.now()
-		ids := make([]int64, 0, len(batch))
 		for _, r := range batch {
 			for g := f.last + 1; g < r.ID && len(f.gaps) < revocationBatch; g++ {
 				f.gaps[g] = now
 			}
 			f.last = r.ID
-			ids = append(ids, r.SessionID)
 		}
-		s.cache.dropSessions(ids)
+		s.applyFeed(batch)
 		if len(batch) < revocationBatch {
 			break
 		}
@@ -190,12 +219,10 @@ func (s *Store) pollRevocations(ctx context.Context, f *feedFollower) error {
 	if err != nil {
 		return err
 	}
-	ids := make([]int64, 0, len(found))
 	for _, r := range found {
 		delete(f.gaps, r.ID)
-		ids = append(ids, r.SessionID)
 	}
-	s.cache.dropSessions(ids)
+	s.applyFeed(found)
 	return nil
 }
 
@@ -205,7 +232,7 @@ func (s *Store) listen(wake func()) (stop func()) {
 	l := pq.NewListener(s.listenURL, 100*time.Millisecond, 10*time.Second, func(ev pq.ListenerEventType, err error) {
 		switch ev {
 		case pq.ListenerEventConnected, pq.ListenerEventReconnected:
-			s.cache.flush()
+			s.flushCaches()
 			wake()
 		case pq.ListenerEventDisconnected:
 			s.log.Warn("revocations listener disconnected; polling until it reconnects", "err", err)

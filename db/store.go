@@ -67,6 +67,9 @@ type Options struct {
 	Logger *slog.Logger
 	// CacheSize bounds the token cache (entries). Zero means DefaultCacheSize.
 	CacheSize int
+	// UserCacheSize bounds the cache of users and accounts that token checks show
+	// (entries, least recently used out). Zero means DefaultUserCacheSize.
+	UserCacheSize int
 	// Now is the store's clock: every command takes its time once from it. Default:
 	// time.Now. Tests inject a fixed or stepping clock.
 	Now func() time.Time
@@ -91,6 +94,7 @@ type Store struct {
 	keys    *Keyring
 	log     *slog.Logger
 	cache   *tokenCache
+	users   *userCache
 	rebinds sync.Map // query with ? -> query with $n (PostgreSQL only)
 	wStmts  sync.Map // query -> *sqlx.Stmt prepared on w
 	rStmts  sync.Map // query -> *sqlx.Stmt prepared on r (SQLite; on PostgreSQL r is w)
@@ -118,13 +122,16 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	if opts.CacheSize <= 0 {
 		opts.CacheSize = DefaultCacheSize
 	}
+	if opts.UserCacheSize <= 0 {
+		opts.UserCacheSize = DefaultUserCacheSize
+	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
 	if err := CheckURL(url); err != nil {
 		return nil, err
 	}
-	s := &Store{keys: opts.Keys, log: opts.Logger, cache: newTokenCache(opts.CacheSize), clock: opts.Now}
+	s := &Store{keys: opts.Keys, log: opts.Logger, cache: newTokenCache(opts.CacheSize), users: newUserCache(opts.UserCacheSize), clock: opts.Now}
 	var err error
 	if IsPostgres(url) {
 		err = s.openPostgres(ctx, url, opts)
@@ -476,6 +483,14 @@ func (z zeroIfNull) Scan(v any) error {
 // nullString stores an empty string as NULL (unionid: absent, not "").
 func nullString(v string) any {
 	if v == "" {
+		return nil
+	}
+	return v
+}
+
+// nullInt stores 0 as NULL (an id that names nothing).
+func nullInt(v int64) any {
+	if v == 0 {
 		return nil
 	}
 	return v

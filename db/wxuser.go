@@ -131,11 +131,15 @@ func (s *Store) UpdateProfile(ctx context.Context, id int64, p Profile, actor Au
 				return err
 			}
 		}
+		if err := s.appendChanged(ctx, tx, now, id, 0); err != nil {
+			return err
+		}
 		return s.addAudit(ctx, tx, actor.event(now, "user.profile", wxUserTarget(id), ""))
 	})
 	if err != nil {
 		return WxUser{}, err
 	}
+	s.dropChanged(id, 0)
 	return u, nil
 }
 
@@ -143,7 +147,7 @@ func (s *Store) UpdateProfile(ctx context.Context, id int64, p Profile, actor Au
 // "user.phone" audit event by actor. ErrNotFound if there is no live user with this id.
 func (s *Store) SetPhone(ctx context.Context, id int64, phone, countryCode string, actor AuditActor) error {
 	now := s.now()
-	return s.tx(ctx, fmt.Sprintf("set phone of wx user %d", id), func(tx *sqlx.Tx) error {
+	err := s.tx(ctx, fmt.Sprintf("set phone of wx user %d", id), func(tx *sqlx.Tx) error {
 		res, err := s.exec(ctx, tx, `UPDATE wx_users SET phone = ?, phone_country_code = ?
 			WHERE id = ? AND deleted_at IS NULL`, phone, countryCode, id)
 		if err != nil {
@@ -152,8 +156,16 @@ func (s *Store) SetPhone(ctx context.Context, id int64, phone, countryCode strin
 		if n, _ := res.RowsAffected(); n == 0 {
 			return ErrNotFound
 		}
+		if err := s.appendChanged(ctx, tx, now, id, 0); err != nil {
+			return err
+		}
 		return s.addAudit(ctx, tx, actor.event(now, "user.phone", wxUserTarget(id), ""))
 	})
+	if err != nil {
+		return err
+	}
+	s.dropChanged(id, 0)
+	return nil
 }
 
 // RevealPhone returns a user's full phone number (deleted users' is empty) and records,
@@ -214,6 +226,9 @@ func (s *Store) DeleteWxUser(ctx context.Context, id int64, actor AuditActor) er
 		if _, err := s.exec(ctx, tx, `DELETE FROM bind_tickets WHERE wx_user_id = ?`, id); err != nil {
 			return err
 		}
+		if err := s.appendChanged(ctx, tx, now, id, 0); err != nil {
+			return err
+		}
 		detail := fmt.Sprintf("sessions revoked: %d", len(ids))
 		if account != 0 {
 			detail += fmt.Sprintf("; binding to account %d removed", account)
@@ -224,5 +239,6 @@ func (s *Store) DeleteWxUser(ctx context.Context, id int64, actor AuditActor) er
 		return err
 	}
 	s.cache.dropSessions(ids)
+	s.dropChanged(id, 0)
 	return nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,11 +9,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"os"
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -29,6 +33,7 @@ type benchOptions struct {
 	duration    time.Duration
 	concurrency int
 	logins      int
+	users       int
 	scenario    string
 	pooler      string
 }
@@ -56,6 +61,7 @@ func runBench(ctx context.Context, args []string, out io.Writer) error {
 	fs.StringVar(&o.databaseURL, "database-url", "", "database to benchmark against (default: a fresh SQLite file in a temp dir)")
 	fs.DurationVar(&o.duration, "duration", 5*time.Second, "how long each scenario runs")
 	fs.IntVar(&o.concurrency, "concurrency", 64, "concurrent requests in flight")
+	fs.IntVar(&o.users, "users", 5000, "users logged in before the token scenarios; each request picks one of their tokens at random")
 	fs.IntVar(&o.logins, "logins", 20000, "fresh wx.login codes prepared for the login scenario (the login scenario stops when they run out)")
 	fs.StringVar(&o.pooler, "database-pooler", "none", "transaction: --database-url leads through a transaction pooler (docs/scaling.md)")
 	fs.StringVar(&o.scenario, "scenario", "api", "api: token checks and logins beside a bare handler; bind: bind throughput beside the raw argon2id rate")
@@ -129,27 +135,32 @@ func runBench(ctx context.Context, args []string, out io.Writer) error {
 	if o.scenario != "api" {
 		return fmt.Errorf("bench: unknown scenario %q (api or bind)", o.scenario)
 	}
-	c0, err := code("bench-user")
+	// The internal listener (introspection) on a port of its own, as serve runs it.
+	iln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
 	}
-	st, b, err := post(base+"/api/login", map[string]string{"code": c0}, "")
-	if err != nil || st != 200 {
-		return fmt.Errorf("bench login: %d %s %v", st, b, err)
-	}
-	var lr struct{ Token string }
-	_ = json.Unmarshal(b, &lr)
+	go func() { _ = srv.internal.Listener(iln) }()
+	defer srv.internal.Shutdown()
+	internalURL := "http://" + iln.Addr().String()
 
-	fmt.Fprintf(out, "miniauth bench: %s, GOMAXPROCS=%d, concurrency %d, %s per scenario\n",
-		store.Dialect(), runtime.GOMAXPROCS(0), o.concurrency, o.duration)
-	get := func(url, token string) func(int) error {
+	tokens, err := benchTokens(o.users, code, func(c string) (int, []byte, error) {
+		return post(base+"/api/login", map[string]string{"code": c}, "")
+	})
+	if err != nil {
+		return err
+	}
+
+	fmt.Fprintf(out, "miniauth bench: %s, GOMAXPROCS=%d, concurrency %d, %s per scenario, tokens of %d users drawn at random\n",
+		store.Dialect(), runtime.GOMAXPROCS(0), o.concurrency, o.duration, len(tokens))
+	get := func(url string, tokens []string) func(int) error {
 		return func(int) error {
 			req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
 			defer fasthttp.ReleaseRequest(req)
 			defer fasthttp.ReleaseResponse(resp)
 			req.SetRequestURI(url)
-			if token != "" {
-				req.Header.Set("Authorization", "Bearer "+token)
+			if len(tokens) > 0 {
+				req.Header.Set("Authorization", "Bearer "+tokens[rand.IntN(len(tokens))])
 			}
 			if err := client.Do(req, resp); err != nil {
 				return err
@@ -160,10 +171,31 @@ func runBench(ctx context.Context, args []string, out io.Writer) error {
 			return nil
 		}
 	}
+	introspect := func(int) error {
+		st, b, err := post(internalURL+"/internal/introspect", map[string]string{"token": tokens[rand.IntN(len(tokens))]}, benchServiceKey)
+		if err == nil && (st != 200 || !bytes.Contains(b, []byte(`"active":true`))) {
+			err = fmt.Errorf("introspect: %d %s", st, b)
+		}
+		return err
+	}
+	// One user/info per token before the timing caches every session, user and account,
+	// as a running instance has them cached; what that first pass costs is printed.
+	warm := time.Now()
+	for _, t := range tokens {
+		if err := get(base+"/api/user/info", []string{t})(0); err != nil {
+			return fmt.Errorf("bench warm-up: %w", err)
+		}
+	}
+	fmt.Fprintf(out, "warm-up: one user/info per user, one at a time, %s (%s each)\n",
+		time.Since(warm).Round(time.Millisecond), (time.Since(warm) / time.Duration(len(tokens))).Round(time.Microsecond))
+	tok0, usr0 := store.CacheStats(), store.UserCacheStats()
 	var results []benchResult
-	results = append(results, load("bare fiber JSON handler", o, get(bareURL, "")))
-	results = append(results, load("GET /api/checklogin", o, get(base+"/api/checklogin", lr.Token)))
-	results = append(results, load("GET /api/user/info", o, get(base+"/api/user/info", lr.Token)))
+	results = append(results, load("bare fiber JSON handler", o, get(bareURL, nil)))
+	results = append(results, load("GET /api/checklogin", o, get(base+"/api/checklogin", tokens)))
+	results = append(results, load("POST /internal/introspect", o, introspect))
+	results = append(results, load("GET /api/user/info", o, get(base+"/api/user/info", tokens)))
+	tokenScenarios := len(results)
+	tok1, usr1 := store.CacheStats(), store.UserCacheStats()
 
 	codes := make([]string, o.logins)
 	for i := range codes {
@@ -187,12 +219,100 @@ func runBench(ctx context.Context, args []string, out io.Writer) error {
 		return nil
 	}))
 
-	fmt.Fprintf(out, "%-32s %10s %8s %10s %10s %8s\n", "scenario", "req/s", "errors", "p50", "p99", "vs bare")
-	for _, r := range results {
-		fmt.Fprintf(out, "%-32s %10.0f %8d %10s %10s %7.0f%%\n", r.Name, r.PerSec, r.Errors,
-			r.P50.Round(time.Microsecond), r.P99.Round(time.Microsecond), 100*r.PerSec/results[0].PerSec)
+	rss := processRSS()
+	fmt.Fprintf(out, "%-32s %10s %8s %10s %10s %8s %6s\n", "scenario", "req/s", "errors", "p50", "p99", "vs bare", "bar")
+	for i, r := range results {
+		ratio := r.PerSec / results[0].PerSec
+		bar := ""
+		if want, ok := benchBars[r.Name]; ok {
+			bar = fmt.Sprintf("%.0f%% %s", 100*want, metOrNot(ratio >= want))
+		}
+		fmt.Fprintf(out, "%-32s %10.0f %8d %10s %10s %7.0f%% %s\n", r.Name, r.PerSec, r.Errors,
+			r.P50.Round(time.Microsecond), r.P99.Round(time.Microsecond), 100*ratio, bar)
+		if i == tokenScenarios-1 {
+			fmt.Fprintf(out, "%-32s %d session and %d user/account misses in %d token checks (each miss is one database read)\n",
+				"cache misses, token scenarios", tok1.Misses-tok0.Misses, usr1.Misses-usr0.Misses,
+				(tok1.Hits+tok1.Misses)-(tok0.Hits+tok0.Misses))
+			fmt.Fprintf(out, "%-32s %.1f MiB after the token scenarios (bar < %d MiB: %s)\n", "process RSS",
+				float64(rss)/(1<<20), benchRSSBar>>20, metOrNot(rss > 0 && rss < benchRSSBar))
+		}
 	}
 	return nil
+}
+
+// benchServiceKey is the introspection key the api bench runs miniauth with.
+const benchServiceKey = "bench-service-key-0123456789"
+
+// benchBars are the throughputs each token scenario should reach, as a share of the bare
+// handler's, with tokens of many users (docs/performance.md).
+var benchBars = map[string]float64{
+	"GET /api/checklogin":       0.8,
+	"POST /internal/introspect": 0.5,
+	"GET /api/user/info":        0.5,
+}
+
+// benchRSSBar is the process RSS the token scenarios should stay under.
+const benchRSSBar = 150 << 20
+
+func metOrNot(ok bool) string {
+	if ok {
+		return "met"
+	}
+	return "NOT met"
+}
+
+// benchTokens logs n users in (16 at a time) and returns their access tokens.
+func benchTokens(n int, code func(string) (string, error), login func(code string) (int, []byte, error)) ([]string, error) {
+	tokens := make([]string, max(1, n))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	errc := make(chan error, 16)
+	for w := 0; w < 16; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < len(tokens); i = int(next.Add(1) - 1) {
+				c, err := code(fmt.Sprintf("bench-user-%d", i))
+				if err != nil {
+					errc <- err
+					return
+				}
+				st, b, err := login(c)
+				var v struct{ Token string }
+				_ = json.Unmarshal(b, &v)
+				if err == nil && (st != 200 || v.Token == "") {
+					err = fmt.Errorf("bench login: %d %s", st, b)
+				}
+				if err != nil {
+					errc <- err
+					return
+				}
+				tokens[i] = v.Token
+			}
+		}()
+	}
+	wg.Wait()
+	close(errc)
+	return tokens, <-errc
+}
+
+// processRSS returns this process's resident set size (VmRSS of /proc/self/status), or
+// 0 where there is none.
+func processRSS() uint64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			f := strings.Fields(v) // "123456 kB"
+			if len(f) == 2 && f[1] == "kB" {
+				kb, _ := strconv.ParseUint(f[0], 10, 64)
+				return kb << 10
+			}
+		}
+	}
+	return 0
 }
 
 var errExhausted = fmt.Errorf("bench: out of prepared codes")
@@ -457,11 +577,11 @@ func benchPost(client *fasthttp.Client, url string, body any, token string) (int
 }
 
 // benchConfig is the configuration the benchmarks run miniauth with: the defaults, the
-// given database, no per-IP login limit (the load generator is one IP) and no internal
-// listener.
+// given database, no per-IP login limit (the load generator is one IP), no internal
+// listener of its own (the api bench serves it on a port it picks) and a service key.
 func benchConfig(databaseURL string) (Config, error) {
 	env := map[string]string{"MINIAUTH_DATABASE_URL": databaseURL, "MINIAUTH_ADDR": "127.0.0.1:0",
-		"MINIAUTH_INTERNAL_ADDR": "off", "MINIAUTH_LOGIN_RATE_PER_IP": "0"}
+		"MINIAUTH_INTERNAL_ADDR": "off", "MINIAUTH_LOGIN_RATE_PER_IP": "0", "MINIAUTH_SERVICE_KEYS": benchServiceKey}
 	cfg, _, err := parseConfig("serve", nil, func(k string) string { return env[k] }, io.Discard, nil)
 	return cfg, err
 }

@@ -33,6 +33,7 @@ type Config struct {
 	SessionMax     time.Duration
 	TrustedProxies []netip.Prefix
 	LoginRatePerIP int
+	UserCacheSize  int // users and accounts kept in memory for token checks
 	LogLevel       slog.Level
 	WxsimPublic    bool
 	AuditRetention time.Duration
@@ -78,6 +79,7 @@ var baseSettings = []setting{
 	{"MINIAUTH_SESSION_MAX", "session-max", "4320h", "a session ends this long after its login"},
 	{"MINIAUTH_TRUSTED_PROXIES", "trusted-proxies", "", "comma-separated CIDRs whose X-Real-IP header is believed"},
 	{"MINIAUTH_LOGIN_RATE_PER_IP", "login-rate-per-ip", "1200", "logins and checkBind calls per IP per minute (0 = off)"},
+	{"MINIAUTH_USER_CACHE_SIZE", "user-cache-size", "50000", "users and accounts whose shown data token checks keep in memory (least recently used out)"},
 	{"MINIAUTH_LOG_LEVEL", "log-level", "info", "debug, info, warn or error; logs are JSON on stderr"},
 	{"MINIAUTH_WXSIM_PUBLIC", "wxsim-public", "0", "1: the built-in simulator answers non-loopback clients too"},
 	{"MINIAUTH_AUDIT_RETENTION", "audit-retention", "0", "delete audit events older than this (0 = keep for ever)"},
@@ -214,6 +216,9 @@ func parseConfig(name string, args []string, getenv func(string) string, out io.
 	}
 	if c.LoginRatePerIP, err = strconv.Atoi(get("MINIAUTH_LOGIN_RATE_PER_IP")); err != nil || c.LoginRatePerIP < 0 {
 		errs = append(errs, fmt.Errorf("MINIAUTH_LOGIN_RATE_PER_IP must be a whole number >= 0, got %q", get("MINIAUTH_LOGIN_RATE_PER_IP")))
+	}
+	if c.UserCacheSize, err = strconv.Atoi(get("MINIAUTH_USER_CACHE_SIZE")); err != nil || c.UserCacheSize < 1 {
+		errs = append(errs, fmt.Errorf("MINIAUTH_USER_CACHE_SIZE must be a whole number >= 1, got %q", get("MINIAUTH_USER_CACHE_SIZE")))
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(get("MINIAUTH_LOG_LEVEL"))); err != nil {
 		errs = append(errs, fmt.Errorf("MINIAUTH_LOG_LEVEL must be debug, info, warn or error, got %q", get("MINIAUTH_LOG_LEVEL")))
