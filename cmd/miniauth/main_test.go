@@ -254,6 +254,7 @@ func TestConfig(t *testing.T) {
 		{"proxy prefix", map[string]string{"MINIAUTH_TRUSTED_PROXIES": "10.0.0.0/99"}, "MINIAUTH_TRUSTED_PROXIES"},
 		{"log level", map[string]string{"MINIAUTH_LOG_LEVEL": "loud"}, "MINIAUTH_LOG_LEVEL must be debug, info, warn or error"},
 		{"zero idle", map[string]string{"MINIAUTH_SESSION_IDLE": "0s"}, "MINIAUTH_SESSION_IDLE must be positive"},
+		{"user cache size", map[string]string{"MINIAUTH_USER_CACHE_SIZE": "0"}, "MINIAUTH_USER_CACHE_SIZE must be a whole number >= 1"},
 	}
 	for _, tc := range bad {
 		t.Run(tc.name, func(t *testing.T) {
