@@ -38,7 +38,7 @@ type Config struct {
 	PhoneRate      int              // getPhoneNumber calls per user per minute; 0 = 5
 	Hasher         *password.Hasher // checks account passwords on bind; nil = OWASP, one per core
 	AvatarDecodes  *DecodeGate      // bounds avatar decodes in flight; nil = DefaultAvatarDecodes
-	Now            func() time.Time
+	Now            func() time.Time // nil = the store's clock (Options.Now); tests may give their own
 }
 
 // Handler serves the API from its dependencies.
@@ -59,7 +59,7 @@ type Handler struct {
 // New builds the API handler.
 func New(store *db.Store, wx WeChat, cfg Config, log *slog.Logger, metrics *Metrics) *Handler {
 	if cfg.Now == nil {
-		cfg.Now = time.Now
+		cfg.Now = store.Now // the store's clock: one clock per server
 	}
 	if cfg.PhoneRate <= 0 {
 		cfg.PhoneRate = 5

@@ -109,6 +109,10 @@ type Store struct {
 // now is the store's clock (Options.Now). Each command reads it once.
 func (s *Store) now() time.Time { return s.clock() }
 
+// Now reads the store's clock (Options.Now). The API and console handlers take their time
+// from it unless a test gives them a clock of their own, so a server has one clock.
+func (s *Store) Now() time.Time { return s.clock() }
+
 // Open connects to the database named by url: postgres:// or postgresql:// for
 // PostgreSQL, sqlite:PATH or a plain path for SQLite (the parent directory is created).
 // It does not migrate; call Migrate.

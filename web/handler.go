@@ -46,7 +46,7 @@ type Config struct {
 	Hasher *password.Hasher
 	// Observer counts sign-ins refused by a limit or a full hasher queue (metrics); nil: none.
 	Observer Observer
-	Now      func() time.Time
+	Now      func() time.Time // nil = the store's clock (Options.Now); tests may give their own
 }
 
 // Observer is told of requests refused for a limit or for load; api.Metrics implements it.
@@ -70,7 +70,7 @@ type Handler struct {
 // key, newest first, so a key rotation keeps operators signed in).
 func New(store *db.Store, keys *db.Keyring, cfg Config, log *slog.Logger) *Handler {
 	if cfg.Now == nil {
-		cfg.Now = time.Now
+		cfg.Now = store.Now // the store's clock: one clock per server
 	}
 	if cfg.Hasher == nil {
 		cfg.Hasher = password.New(password.OWASP, 2, 16)
