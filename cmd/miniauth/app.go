@@ -26,7 +26,6 @@ import (
 // SimAppID is the AppID of the simulated mini-program in simulator mode.
 const SimAppID = "wx5151515151515151"
 
-
 // hasherQueue is how many password checks may wait for a free core before more are
 // refused with 503.
 const hasherQueue = 256
