@@ -23,6 +23,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/valyala/fasthttp"
+	"golang.org/x/sync/errgroup"
 
 	"miniauth/db"
 )
@@ -264,36 +265,34 @@ func metOrNot(ok bool) string {
 // benchTokens logs n users in (16 at a time) and returns their access tokens.
 func benchTokens(n int, code func(string) (string, error), login func(code string) (int, []byte, error)) ([]string, error) {
 	tokens := make([]string, max(1, n))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	errc := make(chan error, 16)
-	for w := 0; w < 16; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := int(next.Add(1) - 1); i < len(tokens); i = int(next.Add(1) - 1) {
-				c, err := code(fmt.Sprintf("bench-user-%d", i))
-				if err != nil {
-					errc <- err
-					return
-				}
-				st, b, err := login(c)
-				var v struct{ Token string }
-				_ = json.Unmarshal(b, &v)
-				if err == nil && (st != 200 || v.Token == "") {
-					err = fmt.Errorf("bench login: %d %s", st, b)
-				}
-				if err != nil {
-					errc <- err
-					return
-				}
-				tokens[i] = v.Token
-			}
-		}()
+	err := inParallel(len(tokens), func(i int) error {
+		c, err := code(fmt.Sprintf("bench-user-%d", i))
+		if err != nil {
+			return err
+		}
+		st, b, err := login(c)
+		if err != nil {
+			return err
+		}
+		var v struct{ Token string }
+		_ = json.Unmarshal(b, &v)
+		if st != 200 || v.Token == "" {
+			return fmt.Errorf("bench login: %d %s", st, b)
+		}
+		tokens[i] = v.Token
+		return nil
+	})
+	return tokens, err
+}
+
+// inParallel runs fn for every i in [0, n) on 16 workers and returns the first error.
+func inParallel(n int, fn func(i int) error) error {
+	var g errgroup.Group
+	g.SetLimit(16)
+	for i := 0; i < n; i++ {
+		g.Go(func() error { return fn(i) })
 	}
-	wg.Wait()
-	close(errc)
-	return tokens, <-errc
+	return g.Wait()
 }
 
 // processRSS returns this process's resident set size (VmRSS of /proc/self/status), or
@@ -427,39 +426,27 @@ func benchBind(ctx context.Context, o benchOptions, out io.Writer, srv *server, 
 			return nil, err
 		}
 		tickets := make([]string, n)
-		var next atomic.Int64
-		var wg sync.WaitGroup
-		errc := make(chan error, 16)
-		for w := 0; w < 16; w++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
-					c, err := code(fmt.Sprintf("%s-user-%d", prefix, i))
-					if err == nil {
-						var st int
-						var b []byte
-						st, b, err = benchPostJSON(client, base+"/api/user/checkBind", map[string]string{"code": c})
-						var v struct {
-							Code       int
-							BindTicket string
-						}
-						_ = json.Unmarshal(b, &v)
-						if err == nil && (st != 200 || v.Code != 301) {
-							err = fmt.Errorf("checkBind: %d %s", st, b)
-						}
-						tickets[i] = v.BindTicket
-					}
-					if err != nil {
-						errc <- err
-						return
-					}
-				}
-			}()
-		}
-		wg.Wait()
-		close(errc)
-		return tickets, <-errc
+		err := inParallel(n, func(i int) error {
+			c, err := code(fmt.Sprintf("%s-user-%d", prefix, i))
+			if err != nil {
+				return err
+			}
+			st, b, err := benchPostJSON(client, base+"/api/user/checkBind", map[string]string{"code": c})
+			if err != nil {
+				return err
+			}
+			var v struct {
+				Code       int
+				BindTicket string
+			}
+			_ = json.Unmarshal(b, &v)
+			if st != 200 || v.Code != 301 {
+				return fmt.Errorf("checkBind: %d %s", st, b)
+			}
+			tickets[i] = v.BindTicket
+			return nil
+		})
+		return tickets, err
 	}
 	tickets, err := prep("bench-bind", n)
 	if err != nil {
