@@ -14,7 +14,7 @@ type checkLoginResponse struct {
 // makes it fail (503), so a client never logs its user out because the database hiccuped.
 func (h *Handler) checkLogin(c *fiber.Ctx) error {
 	now := h.now()
-	s, err := h.lookupToken(c.UserContext(), bearerToken(c), now)
+	s, err := h.lookupToken(c.UserContext(), bearerToken(c))
 	if noSession(err) {
 		return c.JSON(checkLoginResponse{})
 	}

@@ -18,6 +18,7 @@ import (
 	"miniauth/api/wechat"
 	"miniauth/api/wechat/wxsim"
 	"miniauth/db"
+	"miniauth/db/dbtest"
 )
 
 const (
@@ -33,7 +34,6 @@ type env struct {
 	simURL string
 	app    *fiber.App
 	h      *Handler
-	now    time.Time // zero: wall clock
 }
 
 func newEnv(t *testing.T, store *db.Store, mutate ...func(*Config)) *env {
@@ -56,14 +56,6 @@ func newEnv(t *testing.T, store *db.Store, mutate ...func(*Config)) *env {
 	for _, m := range mutate {
 		m(&cfg)
 	}
-	if cfg.Now == nil {
-		cfg.Now = func() time.Time {
-			if !e.now.IsZero() {
-				return e.now
-			}
-			return time.Now()
-		}
-	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	e.h = New(store, wx, cfg, log, nil)
 	// Built as the server builds its listeners; only the console's error pages are
@@ -73,6 +65,9 @@ func newEnv(t *testing.T, store *db.Store, mutate ...func(*Config)) *env {
 	e.h.RegisterInternal(e.app)
 	return e
 }
+
+// setNow moves the server's one clock, the store's, to t (zero: back to the wall clock).
+func (e *env) setNow(t time.Time) { dbtest.SetNow(e.t, e.store, t) }
 
 // simCall posts JSON to the simulator's control surface.
 func (e *env) simCall(path string, body any) map[string]any {

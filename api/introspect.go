@@ -39,7 +39,7 @@ func (h *Handler) introspect(c *fiber.Ctx) error {
 		return err
 	}
 	now := h.now()
-	s, err := h.lookupToken(c.UserContext(), req.Token, now)
+	s, err := h.lookupToken(c.UserContext(), req.Token)
 	if noSession(err) {
 		return c.JSON(introspectResponse{})
 	}

@@ -79,8 +79,7 @@ func (h *Handler) codeLogin(c *fiber.Ctx, code string, withTicket bool) (codeLog
 		h.metrics.logins.WithLabelValues("wechat_error").Inc()
 		return codeLoginResult{}, h.wechatError(ctx, err)
 	}
-	now := h.now()
-	iss := h.issue(c, now, now.Add(h.cfg.SessionMax))
+	iss := h.issue(c)
 	in := db.LoginInput{AppID: h.wx.AppID(), OpenID: ws.OpenID, UnionID: ws.UnionID,
 		SessionKey: ws.SessionKey, Session: iss.NewSession}
 	var out codeLoginResult
@@ -107,7 +106,7 @@ func (h *Handler) codeLogin(c *fiber.Ctx, code string, withTicket bool) (codeLog
 		return out, nil
 	}
 	h.metrics.logins.WithLabelValues("ok").Inc()
-	out.ticket, out.pair = "", iss.pair
+	out.ticket, out.pair = "", iss.pairFor(out.Session)
 	return out, nil
 }
 

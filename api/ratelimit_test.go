@@ -26,7 +26,7 @@ func instances(t *testing.T, u string, n, limit int) []*env {
 	var out []*env
 	for i := 0; i < n; i++ {
 		e := newEnv(t, dbtest.OpenURL(t, u), trustAll, func(c *Config) { c.LoginRatePerIP = limit })
-		e.now = at
+		e.setNow(at)
 		e.h.logins.every = 0
 		out = append(out, e)
 	}
@@ -94,7 +94,7 @@ func TestLoginLimitSharedByInstances(t *testing.T) {
 		}
 		wantAnswers(t, "another address on B", b.loginsFrom("203.0.113.21", 3), 3, 0)
 		for _, e := range in {
-			e.now = e.now.Add(time.Minute)
+			e.setNow(e.store.Now().Add(time.Minute))
 		}
 		wantAnswers(t, "next minute on C", c.loginsFrom(ip, 3), 3, 0)
 		wantAnswers(t, "next minute on A", a.loginsFrom(ip, 3), 3, 0)

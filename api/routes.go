@@ -38,7 +38,6 @@ type Config struct {
 	PhoneRate      int              // getPhoneNumber calls per user per minute; 0 = 5
 	Hasher         *password.Hasher // checks account passwords on bind; nil = OWASP, one per core
 	AvatarDecodes  *DecodeGate      // bounds avatar decodes in flight; nil = DefaultAvatarDecodes
-	Now            func() time.Time // nil = the store's clock (Options.Now); tests may give their own
 }
 
 // Handler serves the API from its dependencies.
@@ -58,9 +57,6 @@ type Handler struct {
 
 // New builds the API handler.
 func New(store *db.Store, wx WeChat, cfg Config, log *slog.Logger, metrics *Metrics) *Handler {
-	if cfg.Now == nil {
-		cfg.Now = store.Now // the store's clock: one clock per server
-	}
 	if cfg.PhoneRate <= 0 {
 		cfg.PhoneRate = 5
 	}
@@ -129,6 +125,8 @@ func (h *Handler) loginLimiter() fiber.Handler {
 	}
 }
 
-func (h *Handler) now() time.Time { return h.cfg.Now() }
+// now reads the store's clock (db.Options.Now): a server has one clock, and tests move it
+// through the store.
+func (h *Handler) now() time.Time { return h.store.Now() }
 
 func (h *Handler) clientIP(c *fiber.Ctx) string { return caller.IP(c, h.cfg.TrustedProxies) }

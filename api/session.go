@@ -26,34 +26,29 @@ type issuedSession struct {
 	pair tokenPair
 }
 
-// issue makes fresh tokens and the lifetimes of a session started or renewed now. maxAt is
-// the session's absolute end: zero for a new session (login + SessionMax).
-func (h *Handler) issue(c *fiber.Ctx, now, maxAt time.Time) issuedSession {
+// issue makes fresh tokens and the lifetimes of a session to start or renew. The store
+// turns the lifetimes into ends at its clock; pairFor reads them back from the session.
+func (h *Handler) issue(c *fiber.Ctx) issuedSession {
 	tok, tokHash := newToken()
 	ref, refHash := newToken()
-	if maxAt.IsZero() {
-		maxAt = now.Add(h.cfg.SessionMax)
-	}
-	idle := now.Add(h.cfg.SessionIdle)
-	refreshEnd := idle
-	if maxAt.Before(refreshEnd) {
-		refreshEnd = maxAt
-	}
-	access := now.Add(h.cfg.AccessTTL)
-	if access.After(refreshEnd) {
-		access = refreshEnd
-	}
 	return issuedSession{
 		NewSession: db.NewSession{
 			TokenHash: tokHash, RefreshHash: refHash,
 			IP: h.clientIP(c), UserAgent: caller.CleanUserAgent(c.Get(fiber.HeaderUserAgent)),
-			Now: now, AccessExpiresAt: access, IdleExpiresAt: idle, MaxExpiresAt: maxAt,
+			AccessTTL: h.cfg.AccessTTL, IdleTTL: h.cfg.SessionIdle, MaxTTL: h.cfg.SessionMax,
 		},
-		pair: tokenPair{
-			Token: tok, ExpiresIn: seconds(access.Sub(now)),
-			RefreshToken: ref, RefreshExpiresIn: seconds(refreshEnd.Sub(now)),
-		},
+		pair: tokenPair{Token: tok, RefreshToken: ref},
 	}
+}
+
+// pairFor is the issued tokens with the lifetimes left to them in s, the session the store
+// started or renewed with them, counted from the time of that command: the refresh
+// token's is up to the earlier of the idle and the absolute end.
+func (iss issuedSession) pairFor(s db.Session) tokenPair {
+	p := iss.pair
+	p.ExpiresIn = seconds(s.AccessExpiresAt.Sub(s.At))
+	p.RefreshExpiresIn = seconds(earliest(s.IdleExpiresAt, s.MaxExpiresAt).Sub(s.At))
+	return p
 }
 
 // seconds rounds a duration down to whole seconds, never below zero.
@@ -74,7 +69,7 @@ var (
 // lookupToken is the one way a bearer token becomes its live session, for every
 // authenticated route, checklogin and introspect: errTokenMissing, errTokenMalformed or
 // errTokenDead when there is none, a 503 error when the store cannot tell.
-func (h *Handler) lookupToken(ctx context.Context, tok string, now time.Time) (db.Session, error) {
+func (h *Handler) lookupToken(ctx context.Context, tok string) (db.Session, error) {
 	if tok == "" {
 		return db.Session{}, errTokenMissing
 	}
@@ -82,7 +77,7 @@ func (h *Handler) lookupToken(ctx context.Context, tok string, now time.Time) (d
 	if hash == nil {
 		return db.Session{}, errTokenMalformed
 	}
-	s, err := h.store.CheckToken(ctx, hash, now)
+	s, err := h.store.CheckToken(ctx, hash)
 	if errors.Is(err, db.ErrNotFound) {
 		return db.Session{}, errTokenDead
 	}
@@ -95,7 +90,7 @@ func (h *Handler) lookupToken(ctx context.Context, tok string, now time.Time) (d
 // authenticate resolves the Bearer token to its live session: 401 when there is none or it
 // is dead, 503 when the store cannot tell.
 func (h *Handler) authenticate(c *fiber.Ctx) (db.Session, error) {
-	s, err := h.lookupToken(c.UserContext(), bearerToken(c), h.now())
+	s, err := h.lookupToken(c.UserContext(), bearerToken(c))
 	switch {
 	case errors.Is(err, errTokenMissing):
 		return db.Session{}, unauthorized("missing token: send Authorization: Bearer <token>")

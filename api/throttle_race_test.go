@@ -90,7 +90,7 @@ func rebindFor(u, q string) string {
 func TestConcurrentWrongBindsOnOneTicket(t *testing.T) {
 	forEachURL(t, func(t *testing.T, u string) {
 		e := newEnv(t, dbtest.OpenURL(t, u))
-		e.now = time.Now()
+		e.setNow(time.Now())
 		e.account("olga", "Olga", "olga-right-pw")
 		tk := e.ticket("olga")
 		got := burst(50, func(i int) result { return e.bind(tk, "", "olga", fmt.Sprintf("guess-%d", i)) })
@@ -122,7 +122,7 @@ func TestConcurrentWrongBindsOnOneTicket(t *testing.T) {
 func TestConcurrentWrongBindsOneAccountIP(t *testing.T) {
 	forEachURL(t, func(t *testing.T, u string) {
 		e := newEnv(t, dbtest.OpenURL(t, u), trustAll)
-		e.now = time.Now()
+		e.setNow(time.Now())
 		e.account("pavel", "Pavel", "pavel-right-pw")
 		const n = 50
 		tickets := make([]string, n+1)
@@ -142,7 +142,7 @@ func TestConcurrentWrongBindsOneAccountIP(t *testing.T) {
 			t.Fatalf("429 without Retry-After: %v", r.header)
 		}
 		// Once the wait has passed, the right password binds.
-		e.now = e.now.Add(2 * time.Second)
+		e.setNow(e.store.Now().Add(2 * time.Second))
 		if r := e.bindFrom("198.51.100.7", tickets[n], "pavel", "pavel-right-pw"); r.status != 200 || r.num("code") != 1 {
 			t.Fatalf("after the wait: %d %s", r.status, r.raw)
 		}
@@ -154,7 +154,7 @@ func TestConcurrentWrongBindsOneAccountIP(t *testing.T) {
 func TestConcurrentPhoneCalls(t *testing.T) {
 	dbtest.ForEach(t, func(t *testing.T, store *db.Store) {
 		e := newEnv(t, store)
-		e.now = time.Now()
+		e.setNow(time.Now())
 		tok := e.login("quinn").str("token")
 		const n = 20
 		codes := make([]string, n)

@@ -45,10 +45,7 @@ func (h *Handler) tokenRefresh(c *fiber.Ctx) error {
 
 func (h *Handler) rotate(c *fiber.Ctx, oldRefresh string, oldHash []byte) (loginResponse, error) {
 	ctx := c.UserContext()
-	now := h.now()
-	// The store keeps the session's absolute end; a far one here only stops issue from
-	// shortening the new tokens before the real end is known.
-	iss := h.issue(c, now, now.Add(h.cfg.SessionMax))
+	iss := h.issue(c) // the store keeps the session's absolute end
 	iss.pair.Token, iss.TokenHash, iss.pair.RefreshToken, iss.RefreshHash = h.successorTokens(oldRefresh)
 	s, err := h.store.RotateRefresh(ctx, oldHash, iss.NewSession)
 	switch {
@@ -61,15 +58,12 @@ func (h *Handler) rotate(c *fiber.Ctx, oldRefresh string, oldHash []byte) (login
 		return loginResponse{}, storeUnavailable(err)
 	}
 	// The session's own ends: capped at its absolute end, and those of the shared
-	// rotation when this call came a moment after it. They are stored in milliseconds.
-	nowMS := time.UnixMilli(now.UnixMilli())
-	iss.pair.ExpiresIn = seconds(s.AccessExpiresAt.Sub(nowMS))
-	iss.pair.RefreshExpiresIn = seconds(earliest(s.IdleExpiresAt, s.MaxExpiresAt).Sub(nowMS))
+	// rotation when this call came a moment after it.
 	u, err := h.liveUser(c, s)
 	if err != nil {
 		return loginResponse{}, err
 	}
-	return h.sessionResponse(c, iss.pair, u, s)
+	return h.sessionResponse(c, iss.pairFor(s), u, s)
 }
 
 // successorInfo is the HKDF info of the key that derives a refresh's new token pair.
@@ -97,6 +91,7 @@ func (h *Handler) successorTokens(old string) (tok string, tokHash []byte, ref s
 	return tok, tokHash, ref, refHash
 }
 
+// earliest returns the earlier of a and b.
 func earliest(a, b time.Time) time.Time {
 	if b.Before(a) {
 		return b

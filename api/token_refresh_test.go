@@ -21,9 +21,10 @@ func TestConcurrentRefreshSharesOneRotation(t *testing.T) {
 				u = dbtest.PostgresURL(t)
 			}
 			start := time.Now()
-			clock := func(c *Config) { c.Now = func() time.Time { return start } }
-			a := newEnv(t, dbtest.OpenURL(t, u), clock)
-			b := newEnv(t, dbtest.OpenURL(t, u), clock)
+			a := newEnv(t, dbtest.OpenURL(t, u))
+			b := newEnv(t, dbtest.OpenURL(t, u))
+			a.setNow(start)
+			b.setNow(start)
 			first := a.login("nina")
 			old := first.str("refresh_token")
 
@@ -65,8 +66,8 @@ func TestConcurrentRefreshSharesOneRotation(t *testing.T) {
 
 			// After the grace period the old refresh token is reuse: 401, session ended.
 			late := start.Add(db.RefreshGrace + time.Second)
-			b.h.cfg.Now = func() time.Time { return late }
-			a.h.cfg.Now = b.h.cfg.Now
+			a.setNow(late)
+			b.setNow(late)
 			wantError(t, b.call("POST", "/api/token/refresh", "", map[string]any{"refresh_token": old}), 401, "unauthorized")
 			if c := b.call("GET", "/api/checklogin", tok, nil); c.body["is_login"] != false {
 				t.Fatalf("reuse must end the session: %s", c.raw)

@@ -112,7 +112,6 @@ func (h *Handler) bind(c *fiber.Ctx) error {
 		return badRequest("password is longer than %d bytes", password.MaxLen)
 	}
 	ctx := c.UserContext()
-	now := h.now()
 	who, err := h.bindSubject(c, req.BindTicket)
 	if err != nil {
 		return err
@@ -122,7 +121,7 @@ func (h *Handler) bind(c *fiber.Ctx) error {
 	// checked and, if they allow it, the try is counted as a failure, atomically. A try
 	// past a limit is refused here, whatever its password; answered in order.
 	chk, err := h.store.ReserveBind(ctx, db.ReserveBindInput{TicketHash: who.ticketHash, WxUserID: who.wxUserID,
-		Username: username, IP: ip, Now: now})
+		Username: username, IP: ip})
 	if err != nil {
 		return storeUnavailable(err)
 	}
@@ -149,7 +148,7 @@ func (h *Handler) bind(c *fiber.Ctx) error {
 	actor := db.UserActor(who.wxUserID, ip)
 	if !ok {
 		if _, err := h.store.RecordBindFailure(ctx, db.BindFailure{ThrottleKey: key, AccountID: acc.ID,
-			AttemptID: chk.AttemptID, TicketHash: who.ticketHash, Actor: actor, Now: now}); err != nil {
+			AttemptID: chk.AttemptID, TicketHash: who.ticketHash, Actor: actor}); err != nil {
 			return storeUnavailable(err)
 		}
 		return newError(http.StatusUnauthorized, "invalid_credentials", "wrong username or password")
@@ -159,7 +158,7 @@ func (h *Handler) bind(c *fiber.Ctx) error {
 		return accountDisabled()
 	}
 
-	iss := h.issue(c, now, now.Add(h.cfg.SessionMax))
+	iss := h.issue(c)
 	res, err := h.store.Bind(ctx, db.BindInput{TicketHash: who.ticketHash, SessionID: who.sessionID,
 		WxUserID: who.wxUserID, AppID: who.appID, AccountID: acc.ID, Username: username, AttemptID: chk.AttemptID,
 		Session: iss.NewSession, Actor: actor})
@@ -170,7 +169,7 @@ func (h *Handler) bind(c *fiber.Ctx) error {
 	if rehash {
 		h.rehash(ctx, acc, req.Password)
 	}
-	return c.JSON(boundResponse{Code: bindCodeOK, Msg: "bound", tokenPair: iss.pair,
+	return c.JSON(boundResponse{Code: bindCodeOK, Msg: "bound", tokenPair: iss.pairFor(res.Session),
 		UserInfo: newUserInfo(res.Account, h.shown(c, res.User))})
 }
 

@@ -51,10 +51,10 @@ func TestProfile(t *testing.T) {
 		if r.status != 200 || r.obj("user")["nickName"] != "Before Rotation" {
 			t.Fatalf("previous session_key within grace: %d %s", r.status, r.raw)
 		}
-		e.now = time.Now().Add(prevKeyGrace + time.Minute)
+		e.setNow(time.Now().Add(prevKeyGrace + time.Minute))
 		r = e.call("POST", "/api/user/profile", tok, map[string]any{"encryptedData": old["encryptedData"], "iv": old["iv"]})
 		wantError(t, r, 400, "invalid_signature")
-		e.now = time.Time{}
+		e.setNow(time.Time{})
 
 		foreign := e.simCall("/sim/userinfo", map[string]any{"user": "gina", "watermarkAppid": "wxotherapp000000000", "userInfo": map[string]any{"nickName": "X"}})
 		wantError(t, e.call("POST", "/api/user/profile", tok, map[string]any{"encryptedData": foreign["encryptedData"], "iv": foreign["iv"]}), 400, "invalid_signature")
@@ -201,7 +201,7 @@ func TestRefresh(t *testing.T) {
 		}
 		// Reusing the rotated refresh token after the grace period is taken as theft: the
 		// whole session ends.
-		e.now = time.Now().Add(db.RefreshGrace + time.Second)
+		e.setNow(time.Now().Add(db.RefreshGrace + time.Second))
 		wantError(t, e.call("POST", "/api/token/refresh", "", map[string]any{"refresh_token": first.str("refresh_token")}), 401, "unauthorized")
 		if c := e.call("GET", "/api/checklogin", r.str("token"), nil); c.body["is_login"] != false {
 			t.Fatalf("reuse must revoke the session: %s", c.raw)
@@ -246,7 +246,7 @@ func TestSessionLifetimes(t *testing.T) {
 		if r.num("expires_in") != 60 || r.num("refresh_expires_in") != 3600 {
 			t.Fatalf("lifetimes: %s", r.raw)
 		}
-		e.now = start.Add(2 * time.Minute)
+		e.setNow(start.Add(2 * time.Minute))
 		if c := e.call("GET", "/api/checklogin", r.str("token"), nil); c.body["is_login"] != false {
 			t.Fatalf("expired access token still alive: %s", c.raw)
 		}
@@ -254,12 +254,12 @@ func TestSessionLifetimes(t *testing.T) {
 		if r.status != 200 {
 			t.Fatalf("refresh within idle: %d %s", r.status, r.raw)
 		}
-		e.now = start.Add(61 * time.Minute)
+		e.setNow(start.Add(61 * time.Minute))
 		r = e.call("POST", "/api/token/refresh", "", map[string]any{"refresh_token": r.str("refresh_token")})
 		if r.status != 200 || r.num("refresh_expires_in") > 29*60+1 {
 			t.Fatalf("refresh near max must be capped at the absolute end: %d %s", r.status, r.raw)
 		}
-		e.now = start.Add(91 * time.Minute)
+		e.setNow(start.Add(91 * time.Minute))
 		wantError(t, e.call("POST", "/api/token/refresh", "", map[string]any{"refresh_token": r.str("refresh_token")}), 401, "unauthorized")
 	})
 }

@@ -26,10 +26,9 @@ func (h *Handler) unbind(c *fiber.Ctx) error {
 		return err
 	}
 	ctx := c.UserContext()
-	now := h.now()
-	iss := h.issue(c, now, now.Add(h.cfg.SessionMax))
+	iss := h.issue(c)
 	ns := iss.NewSession
-	_, err = h.store.Unbind(ctx, db.UnbindInput{WxUserID: s.WxUserID, SessionID: s.ID, Session: &ns,
+	fresh, err := h.store.Unbind(ctx, db.UnbindInput{WxUserID: s.WxUserID, SessionID: s.ID, Session: &ns,
 		Actor: db.UserActor(s.WxUserID, h.clientIP(c))})
 	if errors.Is(err, db.ErrNotFound) {
 		return newError(http.StatusConflict, "conflict", "this WeChat user is not bound to an account")
@@ -41,5 +40,5 @@ func (h *Handler) unbind(c *fiber.Ctx) error {
 	if err != nil {
 		return storeUnavailable(err)
 	}
-	return c.JSON(unbindResponse{Code: bindCodeOK, Msg: "unbound", tokenPair: iss.pair, User: newUserView(h.shown(c, u))})
+	return c.JSON(unbindResponse{Code: bindCodeOK, Msg: "unbound", tokenPair: iss.pairFor(fresh), User: newUserView(h.shown(c, u))})
 }

@@ -84,7 +84,6 @@ type BindFailure struct {
 	AttemptID  int64
 	TicketHash []byte // the ticket used, if any
 	Actor      AuditActor
-	Now        time.Time
 }
 
 // RecordBindFailure settles a failed password check in one transaction: the login_attempts
@@ -93,10 +92,7 @@ type BindFailure struct {
 // for one of the keys or reaches the hourly backstop, counting the failures up to this one.
 // It returns how long the key must now wait (0: none yet).
 func (s *Store) RecordBindFailure(ctx context.Context, f BindFailure) (time.Duration, error) {
-	now := f.Now
-	if now.IsZero() {
-		now = s.now()
-	}
+	now := s.now()
 	var wait time.Duration
 	err := s.tx(ctx, "record bind failure", func(tx *sqlx.Tx) error {
 		var wx any

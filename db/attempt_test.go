@@ -13,8 +13,8 @@ import (
 
 func fail(t testing.TB, s *db.Store, k db.ThrottleKey, account int64, ticket []byte, now time.Time) time.Duration {
 	t.Helper()
-	w, err := s.RecordBindFailure(context.Background(), db.BindFailure{ThrottleKey: k, AccountID: account,
-		TicketHash: ticket, Actor: db.UserActor(k.WxUserID, k.IP), Now: now})
+	w, err := at(t, s, now).RecordBindFailure(context.Background(), db.BindFailure{ThrottleKey: k, AccountID: account,
+		TicketHash: ticket, Actor: db.UserActor(k.WxUserID, k.IP)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +124,7 @@ func TestTicketDiesAfterFiveFailuresAndSuccessClears(t *testing.T) {
 			t.Fatalf("4 failures: ticket still alive: %+v", tk)
 		}
 		// A success from this key forgets its failures (the ticket's count stays).
-		if _, err := s.Bind(ctx, bindInput(ticket, r.User.ID, acc.ID, "gina", t0)); err != nil {
+		if _, err := at(t, s, t0).Bind(ctx, bindInput(ticket, r.User.ID, acc.ID, "gina")); err != nil {
 			t.Fatal(err)
 		}
 		if n := count(t, s, "login_attempts"); n != 0 {
@@ -138,7 +138,7 @@ func TestTicketDiesAfterFiveFailuresAndSuccessClears(t *testing.T) {
 		if tk := bindTicket(t, s, ticket2, t0); tk.WxUserID != 0 {
 			t.Fatalf("ticket alive after 5 failures: %+v", tk)
 		}
-		if _, err := s.Bind(ctx, bindInput(ticket2, r2.User.ID, acc.ID, "gina", t0)); !errors.Is(err, db.ErrTicketInvalid) {
+		if _, err := at(t, s, t0).Bind(ctx, bindInput(ticket2, r2.User.ID, acc.ID, "gina")); !errors.Is(err, db.ErrTicketInvalid) {
 			t.Fatalf("dead ticket bound: %v", err)
 		}
 	})
@@ -156,15 +156,15 @@ func TestReserveBindMatchesSeparateReads(t *testing.T) {
 			fail(t, s, db.ThrottleKey{Username: "hugo", IP: fmt.Sprintf("192.0.2.%d", i), WxUserID: r.User.ID}, acc.ID, nil, t0)
 		}
 		now := t0.Add(100 * time.Millisecond)
-		check := func(in db.ReserveBindInput) db.BindReservation {
+		check := func(in db.ReserveBindInput, now time.Time) db.BindReservation {
 			t.Helper()
-			c, err := s.ReserveBind(ctx, in)
+			c, err := at(t, s, now).ReserveBind(ctx, in)
 			if err != nil {
 				t.Fatal(err)
 			}
 			return c
 		}
-		c := check(db.ReserveBindInput{TicketHash: ticket, Username: "hugo", IP: "203.0.113.1", Now: now})
+		c := check(db.ReserveBindInput{TicketHash: ticket, Username: "hugo", IP: "203.0.113.1"}, now)
 		// The try is counted on the ticket, then rolled back since the key waits.
 		tk := db.BindTicket{WxUserID: r.User.ID, AppID: testAppID, ExpiresAt: t0.Add(db.TicketTTL), Failures: 1}
 		if c.Ticket != tk || c.AttemptID != 0 {
@@ -180,14 +180,14 @@ func TestReserveBindMatchesSeparateReads(t *testing.T) {
 			t.Fatalf("account: %+v, want %+v", c.Account, a)
 		}
 		// No ticket: the WeChat user given is the key's; another one is free.
-		if c := check(db.ReserveBindInput{WxUserID: r.User.ID, Username: "hugo", IP: "203.0.113.1", Now: now}); c.Wait != w || c.Ticket.WxUserID != 0 {
+		if c := check(db.ReserveBindInput{WxUserID: r.User.ID, Username: "hugo", IP: "203.0.113.1"}, now); c.Wait != w || c.Ticket.WxUserID != 0 {
 			t.Fatalf("ticketless: %+v", c)
 		}
-		if c := check(db.ReserveBindInput{WxUserID: r.User.ID + 1, Username: "hugo", IP: "203.0.113.1", Now: now}); c.Wait != 0 {
+		if c := check(db.ReserveBindInput{WxUserID: r.User.ID + 1, Username: "hugo", IP: "203.0.113.1"}, now); c.Wait != 0 {
 			t.Fatalf("other WeChat user waits %v", c.Wait)
 		}
 		// Unknown username, expired ticket.
-		c = check(db.ReserveBindInput{TicketHash: ticket, Username: "nobody", IP: "203.0.113.1", Now: t0.Add(db.TicketTTL)})
+		c = check(db.ReserveBindInput{TicketHash: ticket, Username: "nobody", IP: "203.0.113.1"}, t0.Add(db.TicketTTL))
 		if c.Ticket.WxUserID != 0 || c.Account.ID != 0 || c.Account.PasswordHash != "" || c.Wait != 0 {
 			t.Fatalf("expired ticket, unknown username: %+v", c)
 		}

@@ -46,7 +46,7 @@ func TestNoChangeWithoutItsAudit(t *testing.T) {
 		op, err := s.CreateOperator(ctx, "ops", "$argon2id$old", db.RoleAdmin, sys)
 		must(t, err)
 		opHash := tokenHash()
-		must(t, s.OperatorSignedIn(ctx, opHash, op, "198.51.100.1", "ua", now, now.Add(time.Hour)))
+		must(t, at(t, s, now).OperatorSignedIn(ctx, opHash, op, "198.51.100.1", "ua", time.Hour))
 		acc, err := s.CreateAccount(ctx, "acc", "", "$argon2id$old", sys)
 		must(t, err)
 		execSQL(t, s, `INSERT INTO login_attempts (at, username, ip) VALUES (?, 'acc', '203.0.113.1')`, now.UnixMilli())
@@ -58,8 +58,8 @@ func TestNoChangeWithoutItsAudit(t *testing.T) {
 		bound := func(wx int64) int64 { return queryInt(t, s, `SELECT COUNT(*) FROM bindings WHERE wx_user_id = ?`, wx) }
 		res, _, ticket := checkBind(t, s, "o_dan", now)
 		_, _, reuseNS := login(t, s, "o_eve", "k", now)
-		rotated := newSession(now)
-		if _, err := s.RotateRefresh(ctx, reuseNS.RefreshHash, rotated); err != nil {
+		rotated := newSession()
+		if _, err := at(t, s, now).RotateRefresh(ctx, reuseNS.RefreshHash, rotated); err != nil {
 			t.Fatal(err)
 		}
 		execSQL(t, s, `INSERT INTO operator_signin_attempts (at, username, ip) VALUES (?, 'ops', '198.51.100.1')`, now.UnixMilli())
@@ -103,7 +103,7 @@ func TestNoChangeWithoutItsAudit(t *testing.T) {
 			}, func() bool { return false }},
 			{"export", func() error { return s.RecordExport(ctx, 3, "q=x", ops) }, func() bool { return false }},
 			{"refresh reuse", func() error {
-				_, err := s.RotateRefresh(ctx, reuseNS.RefreshHash, newSession(now.Add(time.Hour)))
+				_, err := at(t, s, now.Add(time.Hour)).RotateRefresh(ctx, reuseNS.RefreshHash, newSession())
 				return err
 			}, func() bool {
 				return queryInt(t, s, `SELECT COUNT(*) FROM sessions WHERE refresh_hash = ? AND revoked_at IS NULL`, rotated.RefreshHash) != 1
@@ -118,7 +118,7 @@ func TestNoChangeWithoutItsAudit(t *testing.T) {
 				return queryInt(t, s, `SELECT COUNT(*) FROM operators WHERE password_hash = '$argon2id$new'`) != 0 || count(t, s, "operator_sessions") != 1
 			}},
 			{"sign-in", func() error {
-				return s.OperatorSignedIn(ctx, tokenHash(), op, "198.51.100.1", "ua", now, now.Add(time.Hour))
+				return at(t, s, now).OperatorSignedIn(ctx, tokenHash(), op, "198.51.100.1", "ua", time.Hour)
 			}, func() bool {
 				return count(t, s, "operator_sessions") != 1 || count(t, s, "operator_signin_attempts") != 1
 			}},
@@ -141,14 +141,14 @@ func TestNoChangeWithoutItsAudit(t *testing.T) {
 			{"operator bind", func() error { return s.OperatorBind(ctx, ben.ID, free.ID, "x", ops) }, func() bool { return bound(ben.ID) != 0 }},
 			{"operator unbind", func() error { return s.OperatorUnbind(ctx, cal.ID, "x", ops) }, func() bool { return bound(cal.ID) != 1 }},
 			{"bind", func() error {
-				_, err := s.Bind(ctx, bindInput(ticket, res.User.ID, free.ID, "free", now))
+				_, err := at(t, s, now).Bind(ctx, bindInput(ticket, res.User.ID, free.ID, "free"))
 				return err
 			}, func() bool {
 				return bound(res.User.ID) != 0 || queryInt(t, s, `SELECT COUNT(*) FROM bind_tickets WHERE used_at IS NULL`) != 1
 			}},
 			{"unbind", func() error {
-				ns := newSession(now)
-				_, err := s.Unbind(ctx, db.UnbindInput{WxUserID: cal.ID, SessionID: calSess.ID, Session: &ns, Actor: db.UserActor(cal.ID, "")})
+				ns := newSession()
+				_, err := at(t, s, now).Unbind(ctx, db.UnbindInput{WxUserID: cal.ID, SessionID: calSess.ID, Session: &ns, Actor: db.UserActor(cal.ID, "")})
 				return err
 			}, func() bool {
 				return bound(cal.ID) != 1 || queryInt(t, s, `SELECT COUNT(*) FROM sessions WHERE id = ? AND revoked_at IS NULL`, calSess.ID) != 1
@@ -168,7 +168,7 @@ func TestNoChangeWithoutItsAudit(t *testing.T) {
 			t.Fatalf("audit rows %d, want %d", n, audits)
 		}
 		// The tokens of every fixture session still work: nothing was revoked.
-		if _, err := s.CheckToken(ctx, amyNS.TokenHash, now); err != nil {
+		if _, err := at(t, s, now).CheckToken(ctx, amyNS.TokenHash); err != nil {
 			t.Fatalf("amy's token: %v", err)
 		}
 	})

@@ -15,12 +15,11 @@ type ReserveBindInput struct {
 	WxUserID   int64  // who binds, when there is no ticket
 	Username   string // normalized
 	IP         string
-	Now        time.Time
 }
 
 // BindReservation is what a bind needs before it checks the password.
 type BindReservation struct {
-	// Ticket is the bind ticket if it could still be used at Now; its WxUserID is 0 when
+	// Ticket is the bind ticket if it could still be used at the store's clock; its WxUserID is 0 when
 	// there is none, or when no ticket was given. Its Failures count this try.
 	Ticket BindTicket
 	// Wait is how long the throttling key (username, IP, and the ticket's WeChat user or
@@ -46,10 +45,7 @@ var errRefused = errors.New("db: refused by a limit")
 // failures, and those past a limit never reach the hash. A successful Bind forgets the
 // row; a wrong password leaves it (RecordBindFailure audits it).
 func (s *Store) ReserveBind(ctx context.Context, in ReserveBindInput) (BindReservation, error) {
-	now := in.Now
-	if now.IsZero() {
-		now = s.now()
-	}
+	now := s.now()
 	var c BindReservation
 	err := s.tx(ctx, "reserve bind attempt", func(tx *sqlx.Tx) error {
 		c = BindReservation{}

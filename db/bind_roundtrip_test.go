@@ -133,12 +133,13 @@ func TestBindRoundTripsPostgres(t *testing.T) {
 		res, _, ticket := checkBind(t, s, "o_"+name, t0)
 		now := t0.Add(time.Second)
 		w.take()
-		c, err := s.ReserveBind(ctx, db.ReserveBindInput{TicketHash: ticket, Username: name, IP: "192.0.2.1", Now: now})
+		c, err := at(t, s, now).ReserveBind(ctx, db.ReserveBindInput{TicketHash: ticket, Username: name, IP: "192.0.2.1"})
 		must(t, err)
 		if c.AttemptID == 0 {
 			t.Fatalf("bind %d: try refused: %+v", i, c)
 		}
-		in := bindInput(ticket, res.User.ID, acc.ID, name, now)
+		dbtest.SetNow(t, s, now)
+		in := bindInput(ticket, res.User.ID, acc.ID, name)
 		in.AttemptID = c.AttemptID
 		reserve := w.take()
 		if _, err := s.Bind(ctx, in); err != nil {

@@ -55,10 +55,7 @@ type BindResult struct {
 // on bindings decide concurrent binds: one wins, the others get a conflict. When the try was
 // reserved (AttemptID), the ticket's failures already count it.
 func (s *Store) Bind(ctx context.Context, in BindInput) (BindResult, error) {
-	now := in.Session.Now
-	if now.IsZero() {
-		now = s.now()
-	}
+	now := s.now()
 	var res BindResult
 	var ended []int64
 	err := s.tx(ctx, fmt.Sprintf("bind wx user %d to account %d", in.WxUserID, in.AccountID), func(tx *sqlx.Tx) error {
@@ -114,7 +111,10 @@ func (s *Store) bindWrite(ctx context.Context, tx *sqlx.Tx, in BindInput, now ti
 	var ticketUsed int
 	var sessionID sql.NullInt64
 	ns := in.Session
+	now = time.UnixMilli(now.UnixMilli())
 	nowMS := now.UnixMilli()
+	maxAt := now.Add(ns.MaxTTL)
+	access, idle := ns.ends(now, maxAt)
 	before, after := bindAudit(in)
 	var ticket any
 	if in.TicketHash != nil {
@@ -124,8 +124,8 @@ func (s *Store) bindWrite(ctx context.Context, tx *sqlx.Tx, in BindInput, now ti
 		"now": nowMS, "ticket": ticket, "limit": in.ticketLimit(), "bearer": in.TicketHash == nil,
 		"wx": in.WxUserID, "appid": in.AppID, "account": in.AccountID, "by": in.Actor.by(),
 		"token": ns.TokenHash, "refresh": ns.RefreshHash, "ip": ns.IP, "user_agent": ns.UserAgent,
-		"access_expires": ns.AccessExpiresAt.UnixMilli(), "idle_expires": ns.IdleExpiresAt.UnixMilli(),
-		"max_expires": ns.MaxExpiresAt.UnixMilli(), "username": in.Username,
+		"access_expires": access.UnixMilli(), "idle_expires": idle.UnixMilli(),
+		"max_expires": maxAt.UnixMilli(), "username": in.Username,
 		"actor_type": in.Actor.Type, "actor_id": in.Actor.ID, "actor_ip": in.Actor.IP,
 		"target": fmt.Sprintf("wx_user:%d", in.WxUserID), "before": before, "after": after,
 		"day": statDay(now), "shard": rand.IntN(statShardsPostgres), // SQLite keeps one shard
@@ -150,10 +150,10 @@ func (s *Store) bindWrite(ctx context.Context, tx *sqlx.Tx, in BindInput, now ti
 		return BindResult{}, s.boundSide(ctx, tx, in.WxUserID)
 	}
 	res.Session = Session{ID: sessionID.Int64, WxUserID: in.WxUserID, AccountID: in.AccountID, AppID: in.AppID,
-		IP: ns.IP, UserAgent: ns.UserAgent, CreatedAt: time.UnixMilli(nowMS), LastSeenAt: time.UnixMilli(nowMS),
-		AccessExpiresAt: time.UnixMilli(ns.AccessExpiresAt.UnixMilli()),
-		IdleExpiresAt:   time.UnixMilli(ns.IdleExpiresAt.UnixMilli()),
-		MaxExpiresAt:    time.UnixMilli(ns.MaxExpiresAt.UnixMilli())}
+		IP: ns.IP, UserAgent: ns.UserAgent, CreatedAt: now, LastSeenAt: now, At: now,
+		AccessExpiresAt: time.UnixMilli(access.UnixMilli()),
+		IdleExpiresAt:   time.UnixMilli(idle.UnixMilli()),
+		MaxExpiresAt:    time.UnixMilli(maxAt.UnixMilli())}
 	return res, nil
 }
 
@@ -423,9 +423,6 @@ type UnbindInput struct {
 // "unbind" audit event is written. ErrNotFound if the user is not bound.
 func (s *Store) Unbind(ctx context.Context, in UnbindInput) (Session, error) {
 	now := s.now()
-	if in.Session != nil && !in.Session.Now.IsZero() {
-		now = in.Session.Now
-	}
 	var sess Session
 	var ended []int64
 	err := s.tx(ctx, fmt.Sprintf("unbind wx user %d", in.WxUserID), func(tx *sqlx.Tx) error {

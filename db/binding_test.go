@@ -18,9 +18,9 @@ var cli = db.SystemActor("cli")
 // checkBind runs the unbound/bound code exchange for openid at now.
 func checkBind(t testing.TB, s *db.Store, openid string, now time.Time) (db.CheckBindResult, db.NewSession, []byte) {
 	t.Helper()
-	ns := newSession(now)
+	ns := newSession()
 	ticket := tokenHash()
-	res, err := s.CheckBind(context.Background(), db.CheckBindInput{
+	res, err := at(t, s, now).CheckBind(context.Background(), db.CheckBindInput{
 		LoginInput: db.LoginInput{AppID: testAppID, OpenID: openid, SessionKey: "k-" + openid, Session: ns},
 		TicketHash: ticket})
 	if err != nil {
@@ -29,9 +29,9 @@ func checkBind(t testing.TB, s *db.Store, openid string, now time.Time) (db.Chec
 	return res, ns, ticket
 }
 
-func bindInput(ticket []byte, wx, account int64, username string, now time.Time) db.BindInput {
+func bindInput(ticket []byte, wx, account int64, username string) db.BindInput {
 	return db.BindInput{TicketHash: ticket, WxUserID: wx, AppID: testAppID, AccountID: account,
-		Username: username, Session: newSession(now), Actor: db.UserActor(wx, "203.0.113.7")}
+		Username: username, Session: newSession(), Actor: db.UserActor(wx, "203.0.113.7")}
 }
 
 func count(t testing.TB, s *db.Store, table string) int64 {
@@ -63,7 +63,8 @@ func TestCheckBindTicketThenBind(t *testing.T) {
 		}
 
 		t1 := t0.Add(time.Minute)
-		in := bindInput(ticket, res.User.ID, acc.ID, "alice", t1)
+		dbtest.SetNow(t, s, t1)
+		in := bindInput(ticket, res.User.ID, acc.ID, "alice")
 		br, err := s.Bind(ctx, in)
 		if err != nil {
 			t.Fatal(err)
@@ -83,7 +84,7 @@ func TestCheckBindTicketThenBind(t *testing.T) {
 		if tk := bindTicket(t, s, ticket, t1); tk.WxUserID != 0 {
 			t.Fatalf("used ticket still valid: %+v", tk)
 		}
-		if _, err := s.Bind(ctx, bindInput(ticket, res.User.ID, acc.ID, "alice", t1)); !errors.Is(err, db.ErrTicketInvalid) {
+		if _, err := at(t, s, t1).Bind(ctx, bindInput(ticket, res.User.ID, acc.ID, "alice")); !errors.Is(err, db.ErrTicketInvalid) {
 			t.Fatalf("ticket reused: %v", err)
 		}
 
@@ -114,7 +115,7 @@ func TestBindRules(t *testing.T) {
 		a2, _ := s.CreateAccount(ctx, "two", "", "h", cli)
 		r1, _, t1 := checkBind(t, s, "o_1", t0)
 		r2, _, t2 := checkBind(t, s, "o_2", t0)
-		if _, err := s.Bind(ctx, bindInput(t1, r1.User.ID, a1.ID, "one", t0)); err != nil {
+		if _, err := at(t, s, t0).Bind(ctx, bindInput(t1, r1.User.ID, a1.ID, "one")); err != nil {
 			t.Fatal(err)
 		}
 		rows := func() [3]int64 {
@@ -123,13 +124,13 @@ func TestBindRules(t *testing.T) {
 		before := rows()
 
 		// Another WeChat user may not take a bound account.
-		if _, err := s.Bind(ctx, bindInput(t2, r2.User.ID, a1.ID, "one", t0)); !errors.Is(err, db.ErrAccountBound) || !errors.Is(err, db.ErrConflict) {
+		if _, err := at(t, s, t0).Bind(ctx, bindInput(t2, r2.User.ID, a1.ID, "one")); !errors.Is(err, db.ErrAccountBound) || !errors.Is(err, db.ErrConflict) {
 			t.Fatalf("account taken: %v", err)
 		}
 		// A disabled account is refused before the conflict question.
 		must(t, s.SetAccountDisabled(ctx, a2.ID, true, cli))
 		before = rows()
-		if _, err := s.Bind(ctx, bindInput(t2, r2.User.ID, a2.ID, "two", t0)); !errors.Is(err, db.ErrAccountDisabled) {
+		if _, err := at(t, s, t0).Bind(ctx, bindInput(t2, r2.User.ID, a2.ID, "two")); !errors.Is(err, db.ErrAccountDisabled) {
 			t.Fatalf("disabled: %v", err)
 		}
 		must(t, s.SetAccountDisabled(ctx, a2.ID, false, cli))
@@ -137,7 +138,8 @@ func TestBindRules(t *testing.T) {
 		// A bound WeChat user may not bind a second account (with a valid session instead of a ticket).
 		_, sess, _ := login(t, s, "o_1", "k", t0)
 		before = rows()
-		in := bindInput(nil, r1.User.ID, a2.ID, "two", t0)
+		dbtest.SetNow(t, s, t0)
+		in := bindInput(nil, r1.User.ID, a2.ID, "two")
 		in.SessionID = sess.ID
 		if _, err := s.Bind(ctx, in); !errors.Is(err, db.ErrWxUserBound) {
 			t.Fatalf("user already bound: %v", err)
@@ -152,7 +154,7 @@ func TestBindRules(t *testing.T) {
 		if tk := bindTicket(t, s, t2, t0); tk.WxUserID == 0 {
 			t.Fatal("refused bind consumed the ticket")
 		}
-		if _, err := s.Bind(ctx, bindInput(t2, r2.User.ID, a2.ID, "two", t0)); err != nil {
+		if _, err := at(t, s, t0).Bind(ctx, bindInput(t2, r2.User.ID, a2.ID, "two")); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -173,7 +175,8 @@ func TestUnbindAndAccountChangesEndSessions(t *testing.T) {
 		acc, _ := s.CreateAccount(ctx, "carol", "Carol", "h", cli)
 		now := time.Now()
 		r, _, ticket := checkBind(t, s, "o_carol", now)
-		in := bindInput(ticket, r.User.ID, acc.ID, "carol", now)
+		dbtest.SetNow(t, s, now)
+		in := bindInput(ticket, r.User.ID, acc.ID, "carol")
 		br, err := s.Bind(ctx, in)
 		must(t, err)
 		_, other, _ := login(t, s, "o_carol", "k", now) // carries the account too
@@ -183,14 +186,14 @@ func TestUnbindAndAccountChangesEndSessions(t *testing.T) {
 		// Password change: both sessions carrying the account end, through the feed.
 		must(t, s.SetAccountPassword(ctx, acc.ID, "h2", db.OperatorActor(db.Operator{Username: "7"}, "198.51.100.1")))
 		for _, h := range [][]byte{in.Session.TokenHash} {
-			if _, err := s.CheckToken(ctx, h, now); !errors.Is(err, db.ErrNotFound) {
+			if _, err := at(t, s, now).CheckToken(ctx, h); !errors.Is(err, db.ErrNotFound) {
 				t.Fatalf("session survived a password change: %v", err)
 			}
 		}
-		if _, err := s.CheckToken(ctx, mustSessionHash(t, s, other.ID), now); !errors.Is(err, db.ErrNotFound) {
+		if _, err := at(t, s, now).CheckToken(ctx, mustSessionHash(t, s, other.ID)); !errors.Is(err, db.ErrNotFound) {
 			t.Fatal("second session survived a password change")
 		}
-		if _, err := s.CheckToken(ctx, mustSessionHash(t, s, plain.ID), now); err != nil {
+		if _, err := at(t, s, now).CheckToken(ctx, mustSessionHash(t, s, plain.ID)); err != nil {
 			t.Fatalf("unrelated session ended: %v", err)
 		}
 		if n := count(t, s, "revocations") - feed0; n != 2 {
@@ -203,7 +206,7 @@ func TestUnbindAndAccountChangesEndSessions(t *testing.T) {
 		// Disable: a fresh session carrying the account ends too.
 		_, s3, _ := login(t, s, "o_carol", "k", now)
 		must(t, s.SetAccountDisabled(ctx, acc.ID, true, cli))
-		if _, err := s.CheckToken(ctx, mustSessionHash(t, s, s3.ID), now); !errors.Is(err, db.ErrNotFound) {
+		if _, err := at(t, s, now).CheckToken(ctx, mustSessionHash(t, s, s3.ID)); !errors.Is(err, db.ErrNotFound) {
 			t.Fatal("session survived disable")
 		}
 		must(t, s.SetAccountDisabled(ctx, acc.ID, false, cli))
@@ -213,14 +216,14 @@ func TestUnbindAndAccountChangesEndSessions(t *testing.T) {
 
 		// Unbind with a fresh unbound session; every session carrying it ends.
 		_, s4, _ := login(t, s, "o_carol", "k", now)
-		ns := newSession(now)
-		fresh, err := s.Unbind(ctx, db.UnbindInput{WxUserID: r.User.ID, SessionID: s4.ID, Session: &ns,
+		ns := newSession()
+		fresh, err := at(t, s, now).Unbind(ctx, db.UnbindInput{WxUserID: r.User.ID, SessionID: s4.ID, Session: &ns,
 			Actor: db.UserActor(r.User.ID, "")})
 		must(t, err)
 		if fresh.AccountID != 0 || fresh.ID == 0 {
 			t.Fatalf("fresh session: %+v", fresh)
 		}
-		if _, err := s.CheckToken(ctx, mustSessionHash(t, s, s4.ID), now); !errors.Is(err, db.ErrNotFound) {
+		if _, err := at(t, s, now).CheckToken(ctx, mustSessionHash(t, s, s4.ID)); !errors.Is(err, db.ErrNotFound) {
 			t.Fatal("session survived unbind")
 		}
 		if _, err := s.BindingOfWxUser(ctx, r.User.ID); !errors.Is(err, db.ErrNotFound) {
@@ -242,7 +245,7 @@ func TestUnbindAndAccountChangesEndSessions(t *testing.T) {
 			t.Fatal("login after an operator bind carries the account")
 		}
 		must(t, s.OperatorUnbind(ctx, r.User.ID, "left the company", op))
-		if _, err := s.CheckToken(ctx, mustSessionHash(t, s, s5.ID), now); !errors.Is(err, db.ErrNotFound) {
+		if _, err := at(t, s, now).CheckToken(ctx, mustSessionHash(t, s, s5.ID)); !errors.Is(err, db.ErrNotFound) {
 			t.Fatal("session survived operator unbind")
 		}
 		if n := queryInt(t, s, `SELECT COUNT(*) FROM audit_events WHERE actor_type = 'operator' AND actor_id = '3'
@@ -274,22 +277,28 @@ func TestBindRefusalsAndResult(t *testing.T) {
 			}
 		}
 		// The ticket comes first: another user's ticket, even with a missing account.
-		refuse(bindInput(ticket, r.User.ID+1000, 99999, "ivy", t0), db.ErrTicketInvalid)
-		refuse(bindInput(ticket, r.User.ID, 99999, "ivy", t0), db.ErrNotFound)
+		dbtest.SetNow(t, s, t0)
+		refuse(bindInput(ticket, r.User.ID+1000, 99999, "ivy"), db.ErrTicketInvalid)
+		dbtest.SetNow(t, s, t0)
+		refuse(bindInput(ticket, r.User.ID, 99999, "ivy"), db.ErrNotFound)
 		execSQL(t, s, `UPDATE wx_users SET disabled = ? WHERE id = ?`, true, r.User.ID)
 		must(t, s.SetAccountDisabled(ctx, acc, true, cli))
 		before = state()
-		refuse(bindInput(ticket, r.User.ID, acc, "ivy", t0), db.ErrAccountDisabled)
+		dbtest.SetNow(t, s, t0)
+		refuse(bindInput(ticket, r.User.ID, acc, "ivy"), db.ErrAccountDisabled)
 		must(t, s.SetAccountDisabled(ctx, acc, false, cli))
 		before = state()
-		refuse(bindInput(ticket, r.User.ID, acc, "ivy", t0), db.ErrUserDisabled)
+		dbtest.SetNow(t, s, t0)
+		refuse(bindInput(ticket, r.User.ID, acc, "ivy"), db.ErrUserDisabled)
 		execSQL(t, s, `UPDATE wx_users SET disabled = ? WHERE id = ?`, false, r.User.ID)
 
-		in := bindInput(ticket, r.User.ID, acc, "ivy", t0.Add(time.Second))
+		dbtest.SetNow(t, s, t0.Add(time.Second))
+		in := bindInput(ticket, r.User.ID, acc, "ivy")
 		res, err := s.Bind(ctx, in)
 		if err != nil {
 			t.Fatal(err)
 		}
+		res.Session.At = time.Time{} // the command's time, not stored
 		stored := storedSession(t, s, in.Session.TokenHash)
 		if res.Session != stored {
 			t.Fatalf("session: %+v, stored %+v", res.Session, stored)
@@ -317,7 +326,8 @@ func TestConcurrentBindsToOneAccount(t *testing.T) {
 		ins := make([]db.BindInput, n)
 		for i := range ins {
 			r, _, ticket := checkBind(t, s, fmt.Sprintf("o_jay%d", i), t0)
-			ins[i] = bindInput(ticket, r.User.ID, acc, "jay", t0)
+			dbtest.SetNow(t, s, t0)
+			ins[i] = bindInput(ticket, r.User.ID, acc, "jay")
 		}
 		errs := make([]error, n)
 		var wg sync.WaitGroup

@@ -171,13 +171,14 @@ func (c *tokenCache) len() int {
 	return n
 }
 
-// CheckToken answers whether an access token hash belongs to a live session at now and
+// CheckToken answers whether an access token hash belongs to a live session now and
 // returns it: the hot path of every authenticated call. Sessions are cached in memory
 // (and unknown hashes briefly too); revocations anywhere reach the cache through the
 // revocations feed (FollowRevocations). ErrNotFound covers unknown, revoked and expired
 // tokens alike; any other error means the store could not answer. The check is recorded
 // as the session's last-seen time in memory; FlushLastSeen writes it.
-func (s *Store) CheckToken(ctx context.Context, hash []byte, now time.Time) (Session, error) {
+func (s *Store) CheckToken(ctx context.Context, hash []byte) (Session, error) {
+	now := s.now()
 	nowMS := now.UnixMilli()
 	e := s.cache.get(hash)
 	if e == nil || (e.sess == nil && nowMS >= e.negUntil) {

@@ -21,12 +21,13 @@ const attemptKeep = 24 * time.Hour
 // cleanupBatch is how many rows one cleanup statement deletes.
 const cleanupBatch = 5000
 
-// Cleanup purges what can no longer matter at now: sessions past their idle or maximum
+// Cleanup purges what can no longer matter now (the store's clock): sessions past their idle or maximum
 // end or revoked more than a day ago (with their rotated refresh hashes), feed entries
 // older than a day, expired bind tickets, old failed password attempts and per-IP login
 // counts (windows over an hour old), expired operator sessions, and audit events
 // older than auditRetention (0 keeps them all).
-func (s *Store) Cleanup(ctx context.Context, now time.Time, auditRetention time.Duration) (CleanupReport, error) {
+func (s *Store) Cleanup(ctx context.Context, auditRetention time.Duration) (CleanupReport, error) {
+	now := s.now()
 	var r CleanupReport
 	nowMS, dayAgo := now.UnixMilli(), now.Add(-revocationKeep).UnixMilli()
 	type step struct {

@@ -97,7 +97,8 @@ type ConsoleTotals struct {
 
 // CountTotals counts the overview's totals. It reads whole tables, so the console calls
 // it at most once a minute, in the background, never per page view.
-func (s *Store) CountTotals(ctx context.Context, now time.Time) (ConsoleTotals, error) {
+func (s *Store) CountTotals(ctx context.Context) (ConsoleTotals, error) {
+	now := s.now()
 	var t ConsoleTotals
 	err := s.row(ctx, s.r, `SELECT
 		(SELECT COUNT(*) FROM wx_users WHERE deleted_at IS NULL),

@@ -51,7 +51,7 @@ func sampleNickname(r *mrand.Rand) string {
 // and new users to the daily rollups. Openids start with "sample-" and a run id, so runs
 // add up instead of colliding.
 func (s *Store) InsertSample(ctx context.Context, o SampleOptions) error {
-	r := mrand.New(mrand.NewPCG(uint64(s.now().UnixNano()), 42))
+	r := mrand.New(mrand.NewPCG(mrand.Uint64(), 42)) // not the clock: a test clock stands still
 	run := fmt.Sprintf("sample-%x", r.Uint32())
 	now := s.now()
 	perDay := map[string][2]int64{} // day -> logins, new users

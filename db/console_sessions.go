@@ -26,9 +26,10 @@ type SessionListRow struct {
 	ExpiresAt    time.Time // the earlier of the idle and absolute end
 }
 
-// ListActiveSessions returns one page of the sessions alive at now (not revoked, before
+// ListActiveSessions returns one page of the sessions alive now (not revoked, before
 // their idle and absolute ends) matching f, newest first, and whether there are more.
-func (s *Store) ListActiveSessions(ctx context.Context, f SessionFilter, k Keyset, now time.Time) ([]SessionListRow, bool, error) {
+func (s *Store) ListActiveSessions(ctx context.Context, f SessionFilter, k Keyset) ([]SessionListRow, bool, error) {
+	now := s.now()
 	var w where
 	w.add("s.revoked_at IS NULL AND s.idle_expires_at > ? AND s.max_expires_at > ?", now.UnixMilli(), now.UnixMilli())
 	if f.WxUserID != 0 {

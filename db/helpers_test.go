@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"miniauth/db"
+	"miniauth/db/dbtest"
 )
 
 const testAppID = "wx0123456789abcdef"
@@ -33,18 +34,25 @@ const (
 	maxTTL    = 4320 * time.Hour
 )
 
-// newSession builds the stored form of a session started at now with default lifetimes.
-func newSession(now time.Time) db.NewSession {
+// newSession builds the stored form of a session with fresh tokens and default lifetimes.
+func newSession() db.NewSession {
 	return db.NewSession{TokenHash: tokenHash(), RefreshHash: tokenHash(), IP: "203.0.113.7",
-		UserAgent: "test agent", Now: now, AccessExpiresAt: now.Add(accessTTL),
-		IdleExpiresAt: now.Add(idleTTL), MaxExpiresAt: now.Add(maxTTL)}
+		UserAgent: "test agent", AccessTTL: accessTTL, IdleTTL: idleTTL, MaxTTL: maxTTL}
+}
+
+// at moves store s's clock (it must come from dbtest) to now and returns s, so that a
+// command runs at now: at(t, s, now).CheckToken(ctx, hash).
+func at(t testing.TB, s *db.Store, now time.Time) *db.Store {
+	t.Helper()
+	dbtest.SetNow(t, s, now)
+	return s
 }
 
 // login logs openid in with session key key at now.
 func login(t testing.TB, s *db.Store, openid, key string, now time.Time) (db.WxUser, db.Session, db.NewSession) {
 	t.Helper()
-	ns := newSession(now)
-	u, sess, err := s.Login(context.Background(), db.LoginInput{AppID: testAppID, OpenID: openid,
+	ns := newSession()
+	u, sess, err := at(t, s, now).Login(context.Background(), db.LoginInput{AppID: testAppID, OpenID: openid,
 		SessionKey: key, Session: ns})
 	if err != nil {
 		t.Fatalf("login %s: %v", openid, err)
@@ -108,7 +116,7 @@ func openid(i int) string { return fmt.Sprintf("o_%06d", i) }
 func bindWait(t testing.TB, s *db.Store, k db.ThrottleKey, now time.Time) time.Duration {
 	t.Helper()
 	ctx := context.Background()
-	c, err := s.ReserveBind(ctx, db.ReserveBindInput{WxUserID: k.WxUserID, Username: k.Username, IP: k.IP, Now: now})
+	c, err := at(t, s, now).ReserveBind(ctx, db.ReserveBindInput{WxUserID: k.WxUserID, Username: k.Username, IP: k.IP})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +132,7 @@ func bindWait(t testing.TB, s *db.Store, k db.ThrottleKey, now time.Time) time.D
 func bindTicket(t testing.TB, s *db.Store, ticket []byte, now time.Time) db.BindTicket {
 	t.Helper()
 	ctx := context.Background()
-	c, err := s.ReserveBind(ctx, db.ReserveBindInput{TicketHash: ticket, Username: "ticket-probe", IP: "192.0.2.250", Now: now})
+	c, err := at(t, s, now).ReserveBind(ctx, db.ReserveBindInput{TicketHash: ticket, Username: "ticket-probe", IP: "192.0.2.250"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -37,15 +37,12 @@ func (s *Store) Login(ctx context.Context, in LoginInput) (WxUser, Session, erro
 }
 
 // codeLogin is the store side of every code exchange, Login's and CheckBind's, in one
-// write transaction at one time (in.Session.Now, else the store clock): the user is
+// write transaction at one time, the store clock's: the user is
 // upserted (upsertWxUser: the disabled-user and disabled-account checks), then a session
 // starts — always when ticketHash is nil (Login), only for a bound user otherwise — and is
 // counted as a login; an unbound user of CheckBind gets the bind ticket ticketHash instead.
 func (s *Store) codeLogin(ctx context.Context, op string, in LoginInput, ticketHash []byte) (CheckBindResult, error) {
-	now := in.Session.Now
-	if now.IsZero() {
-		now = s.now()
-	}
+	now := time.UnixMilli(s.now().UnixMilli())
 	sealed, err := s.sealKey(in.SessionKey)
 	if err != nil {
 		return CheckBindResult{}, wrap(op, err)
@@ -160,12 +157,15 @@ func (s *Store) upsertWxUser(ctx context.Context, tx *sqlx.Tx, in LoginInput, se
 // insertSession inserts a new session of WeChat user wxUserID inside tx, carrying
 // ns.AccountID (0: none), and returns it.
 func (s *Store) insertSession(ctx context.Context, tx *sqlx.Tx, wxUserID int64, appID string, ns NewSession, now time.Time) (Session, error) {
+	now = time.UnixMilli(now.UnixMilli())
 	nowMS := now.UnixMilli()
+	maxAt := now.Add(ns.MaxTTL)
+	access, idle := ns.ends(now, maxAt)
 	sess := Session{WxUserID: wxUserID, AccountID: ns.AccountID, AppID: appID, IP: ns.IP,
-		UserAgent: ns.UserAgent, CreatedAt: time.UnixMilli(nowMS), LastSeenAt: time.UnixMilli(nowMS),
-		AccessExpiresAt: time.UnixMilli(ns.AccessExpiresAt.UnixMilli()),
-		IdleExpiresAt:   time.UnixMilli(ns.IdleExpiresAt.UnixMilli()),
-		MaxExpiresAt:    time.UnixMilli(ns.MaxExpiresAt.UnixMilli())}
+		UserAgent: ns.UserAgent, CreatedAt: now, LastSeenAt: now, At: now,
+		AccessExpiresAt: time.UnixMilli(access.UnixMilli()),
+		IdleExpiresAt:   time.UnixMilli(idle.UnixMilli()),
+		MaxExpiresAt:    time.UnixMilli(maxAt.UnixMilli())}
 	var account any
 	if ns.AccountID != 0 {
 		account = ns.AccountID
@@ -174,7 +174,7 @@ func (s *Store) insertSession(ctx context.Context, tx *sqlx.Tx, wxUserID int64, 
 		appid, ip, user_agent, created_at, last_seen_at, access_expires_at, idle_expires_at, max_expires_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		ns.TokenHash, ns.RefreshHash, wxUserID, account, appID, ns.IP, ns.UserAgent, nowMS, nowMS,
-		ns.AccessExpiresAt.UnixMilli(), ns.IdleExpiresAt.UnixMilli(), ns.MaxExpiresAt.UnixMilli()).Scan(&sess.ID)
+		sess.AccessExpiresAt.UnixMilli(), sess.IdleExpiresAt.UnixMilli(), sess.MaxExpiresAt.UnixMilli()).Scan(&sess.ID)
 	return sess, err
 }
 

@@ -67,7 +67,7 @@ func TestSyncLoginCountsSharedAcrossInstances(t *testing.T) {
 				t.Fatalf("hot addresses: %v %v, want only 203.0.113.5 at %d", tot, err, 3*2*per+1)
 			}
 			// The cleanup an hour later drops the old windows: the address starts afresh.
-			if _, err := stores[0].Cleanup(ctx, window.Add(time.Minute+time.Hour), 0); err != nil {
+			if _, err := at(t, stores[0], window.Add(time.Minute+time.Hour)).Cleanup(ctx, 0); err != nil {
 				t.Fatal(err)
 			}
 			tot, err = stores[0].SyncLoginCounts(ctx, db.LoginCounts{Window: window, Added: map[string]int64{"203.0.113.5": 1}})

@@ -25,6 +25,10 @@ func TestLoginUpsertAndSessionKeyRotation(t *testing.T) {
 			!sess.MaxExpiresAt.Equal(t0.Add(maxTTL)) {
 			t.Fatalf("session: %+v", sess)
 		}
+		if !sess.At.Equal(t0) {
+			t.Fatalf("session's command time %v, want %v", sess.At, t0)
+		}
+		sess.At = time.Time{} // the command's time, not stored
 		got := storedSession(t, s, ns.TokenHash)
 		if got != sess {
 			t.Fatalf("stored session differs:\n%+v\n%+v", got, sess)
@@ -39,8 +43,8 @@ func TestLoginUpsertAndSessionKeyRotation(t *testing.T) {
 
 		// Same key again: no rotation; unionid arrives later and is kept.
 		t1 := t0.Add(time.Minute)
-		ns1 := newSession(t1)
-		u1, _, err := s.Login(ctx, db.LoginInput{AppID: testAppID, OpenID: "o_alice", UnionID: "u_alice",
+		ns1 := newSession()
+		u1, _, err := at(t, s, t1).Login(ctx, db.LoginInput{AppID: testAppID, OpenID: "o_alice", UnionID: "u_alice",
 			SessionKey: "key-one", Session: ns1})
 		must(t, err)
 		if u1.ID != u.ID || u1.SessionKey != "key-one" || u1.PrevSessionKey != "" ||
@@ -102,9 +106,9 @@ func TestLoginCarriesBinding(t *testing.T) {
 
 		// An explicit account wins (the bind flow starts the session it just bound).
 		acc2 := createAccount(t, s, "carol2")
-		ns2 := newSession(t0.Add(2 * time.Second))
+		ns2 := newSession()
 		ns2.AccountID = acc2
-		_, sess2, err := s.Login(context.Background(), db.LoginInput{AppID: testAppID, OpenID: "o_carol", SessionKey: "k", Session: ns2})
+		_, sess2, err := at(t, s, t0.Add(2*time.Second)).Login(context.Background(), db.LoginInput{AppID: testAppID, OpenID: "o_carol", SessionKey: "k", Session: ns2})
 		if err != nil || sess2.AccountID != acc2 {
 			t.Fatalf("explicit account: %+v %v", sess2, err)
 		}
@@ -116,8 +120,8 @@ func TestLoginDisabledUser(t *testing.T) {
 		u, _, _ := login(t, s, "o_dan", "k1", t0)
 		execSQL(t, s, `UPDATE wx_users SET disabled = ? WHERE id = ?`, true, u.ID)
 		before := queryInt(t, s, `SELECT COUNT(*) FROM sessions`)
-		_, _, err := s.Login(context.Background(), db.LoginInput{AppID: testAppID, OpenID: "o_dan",
-			SessionKey: "k2", Session: newSession(t0.Add(time.Hour))})
+		_, _, err := at(t, s, t0.Add(time.Hour)).Login(context.Background(), db.LoginInput{AppID: testAppID, OpenID: "o_dan",
+			SessionKey: "k2", Session: newSession()})
 		if !errors.Is(err, db.ErrUserDisabled) {
 			t.Fatalf("disabled user logged in: %v", err)
 		}
@@ -150,7 +154,7 @@ func TestConcurrentLogins(t *testing.T) {
 						id = openid(i)
 					}
 					_, _, err := s.Login(context.Background(), db.LoginInput{AppID: testAppID, OpenID: id,
-						SessionKey: "k", Session: newSession(time.Now())})
+						SessionKey: "k", Session: newSession()})
 					if err != nil {
 						errs <- err
 					}

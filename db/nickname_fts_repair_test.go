@@ -13,9 +13,7 @@ import (
 // once migration 00003 (nickname_fts_update) has run.
 func TestNicknameIndexRepairedByMigration(t *testing.T) {
 	ctx := context.Background()
-	s, err := db.Open(ctx, dbtest.SQLiteURL(t), db.Options{Keys: dbtest.Keys(t)})
-	must(t, err)
-	t.Cleanup(func() { s.Close() })
+	s := dbtest.OpenWith(t, dbtest.SQLiteURL(t), db.Options{})
 	must(t, s.MigrateTo(ctx, 2))
 	u, _, _ := login(t, s, "o_repair", "k", t0)
 	search := func() int {
@@ -34,7 +32,7 @@ func TestNicknameIndexRepairedByMigration(t *testing.T) {
 	if n := search(); n != 1 {
 		t.Fatalf("after the repair the user is found %d times, want 1", n)
 	}
-	_, err = s.UpdateProfile(ctx, u.ID, db.Profile{NickName: "Katherine", City: "Suzhou"}, db.UserActor(u.ID, ""))
+	_, err := s.UpdateProfile(ctx, u.ID, db.Profile{NickName: "Katherine", City: "Suzhou"}, db.UserActor(u.ID, ""))
 	must(t, err)
 	if n := search(); n != 1 {
 		t.Fatalf("an update keeping the nickname dropped the user: found %d times", n)

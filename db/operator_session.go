@@ -17,12 +17,13 @@ type OperatorSession struct {
 }
 
 // OperatorSignedIn records a successful console sign-in of op from ip in one transaction:
-// the session row (found later by hash, the SHA-256 of the cookie's token; it ends at
-// expires at the latest), the operator's last login, forgetting the failed sign-in tries
+// the session row (found later by hash, the SHA-256 of the cookie's token; it ends after
+// lifetime at the latest), the operator's last login, forgetting the failed sign-in tries
 // of its username from ip (the reserved try of this sign-in among them) and an
-// "operator.login" audit event. now is the clock the console checks its sessions with
-// (OperatorSessionByHash).
-func (s *Store) OperatorSignedIn(ctx context.Context, hash []byte, op Operator, ip, userAgent string, now, expires time.Time) error {
+// "operator.login" audit event.
+func (s *Store) OperatorSignedIn(ctx context.Context, hash []byte, op Operator, ip, userAgent string, lifetime time.Duration) error {
+	now := s.now()
+	expires := now.Add(lifetime)
 	return s.tx(ctx, "operator signed in", func(tx *sqlx.Tx) error {
 		if _, err := s.exec(ctx, tx, `INSERT INTO operator_sessions (hash, operator_id, ip, user_agent, created_at, last_seen_at, expires_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?)`, hash, op.ID, ip, userAgent, now.UnixMilli(), now.UnixMilli(), expires.UnixMilli()); err != nil {
@@ -41,7 +42,8 @@ func (s *Store) OperatorSignedIn(ctx context.Context, hash []byte, op Operator, 
 // OperatorSessionByHash returns a live operator session with its operator: not past its
 // absolute end, not idle for longer than idle, the operator not disabled. ErrNotFound
 // otherwise.
-func (s *Store) OperatorSessionByHash(ctx context.Context, hash []byte, now time.Time, idle time.Duration) (OperatorSession, error) {
+func (s *Store) OperatorSessionByHash(ctx context.Context, hash []byte, idle time.Duration) (OperatorSession, error) {
+	now := s.now()
 	var os OperatorSession
 	o := &os.Operator
 	err := s.row(ctx, s.r, `SELECT o.id, o.username, o.password_hash, o.role, o.disabled, o.created_at, o.last_login_at,
@@ -57,7 +59,8 @@ func (s *Store) OperatorSessionByHash(ctx context.Context, hash []byte, now time
 }
 
 // TouchOperatorSession moves an operator session's last activity to now.
-func (s *Store) TouchOperatorSession(ctx context.Context, hash []byte, now time.Time) error {
+func (s *Store) TouchOperatorSession(ctx context.Context, hash []byte) error {
+	now := s.now()
 	_, err := s.exec(ctx, s.w, `UPDATE operator_sessions SET last_seen_at = ? WHERE hash = ?`, now.UnixMilli(), hash)
 	return wrap("touch operator session", err)
 }

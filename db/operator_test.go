@@ -20,8 +20,8 @@ func TestOperatorCommands(t *testing.T) {
 		must(t, err)
 		pete, err := s.CreateOperator(ctx, "pete", "$argon2id$p", db.RoleViewer, db.OperatorActor(admin, "198.51.100.1"))
 		must(t, err)
-		must(t, s.OperatorSignedIn(ctx, tokenHash(), pete, "203.0.113.5", "ua", now, now.Add(time.Hour)))
-		must(t, s.OperatorSignedIn(ctx, tokenHash(), admin, "198.51.100.1", "ua", now, now.Add(time.Hour)))
+		must(t, at(t, s, now).OperatorSignedIn(ctx, tokenHash(), pete, "203.0.113.5", "ua", time.Hour))
+		must(t, at(t, s, now).OperatorSignedIn(ctx, tokenHash(), admin, "198.51.100.1", "ua", time.Hour))
 
 		if err := s.SetOperatorDisabled(ctx, admin.ID, true, db.OperatorActor(admin, "198.51.100.1")); !errors.Is(err, db.ErrDisableSelf) {
 			t.Fatalf("self-disable: %v, want ErrDisableSelf", err)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -12,24 +11,14 @@ import (
 	"miniauth/db/dbtest"
 )
 
-// openTwo opens two migrated stores (two instances) on one fresh database of dialect,
-// both on the clock now.
-func openTwo(t *testing.T, dialect string, now func() time.Time) (*db.Store, *db.Store) {
+// openTwo opens two migrated stores (two instances) on one fresh database of dialect.
+func openTwo(t *testing.T, dialect string) (*db.Store, *db.Store) {
 	t.Helper()
 	u := dbtest.SQLiteURL(t)
 	if dialect == db.DialectPostgres {
 		u = dbtest.PostgresURL(t)
 	}
-	open := func() *db.Store {
-		s, err := db.Open(context.Background(), u, db.Options{Keys: dbtest.Keys(t), Now: now})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		must(t, s.Migrate(context.Background()))
-		return s
-	}
-	return open(), open()
+	return dbtest.OpenURL(t, u), dbtest.OpenURL(t, u)
 }
 
 // TestRefreshSharedAcrossInstances: 50 refreshes with one refresh token, half through
@@ -39,17 +28,15 @@ func TestRefreshSharedAcrossInstances(t *testing.T) {
 	for _, dialect := range dbtest.Dialects {
 		t.Run(dialect, func(t *testing.T) {
 			ctx := context.Background()
-			var clock atomic.Int64
-			clock.Store(t0.UnixMilli())
-			now := func() time.Time { return time.UnixMilli(clock.Load()) }
-			a, b := openTwo(t, dialect, now)
+			a, b := openTwo(t, dialect)
+			setNow := func(now time.Time) { dbtest.SetNow(t, a, now); dbtest.SetNow(t, b, now) }
+			setNow(t0)
 			_, sess, ns := login(t, a, "o_share", "k", t0)
 
 			t1 := t0.Add(time.Hour)
-			clock.Store(t1.UnixMilli())
+			setNow(t1)
 			// The pair every caller derives from the old refresh token (the API's HMAC).
-			next := newSession(t1)
-			next.Now = time.Time{} // the store's clock
+			next := newSession()
 			const callers = 50
 			got := make([]db.Session, callers)
 			errs := make([]error, callers)
@@ -75,10 +62,10 @@ func TestRefreshSharedAcrossInstances(t *testing.T) {
 				}
 			}
 			for _, s := range []*db.Store{a, b} {
-				if _, err := s.CheckToken(ctx, next.TokenHash, t1); err != nil {
+				if _, err := at(t, s, t1).CheckToken(ctx, next.TokenHash); err != nil {
 					t.Fatalf("the shared new token must work: %v", err)
 				}
-				if _, err := s.CheckToken(ctx, ns.TokenHash, t1); !errors.Is(err, db.ErrNotFound) {
+				if _, err := at(t, s, t1).CheckToken(ctx, ns.TokenHash); !errors.Is(err, db.ErrNotFound) {
 					t.Fatalf("the old access token must die: %v", err)
 				}
 			}
@@ -87,12 +74,12 @@ func TestRefreshSharedAcrossInstances(t *testing.T) {
 			}
 
 			// Up to the end of the grace period, the old token still shares the rotation.
-			clock.Store(t1.Add(db.RefreshGrace).UnixMilli())
+			setNow(t1.Add(db.RefreshGrace))
 			if _, err := b.RotateRefresh(ctx, ns.RefreshHash, next); err != nil {
 				t.Fatalf("at the end of the grace period: %v", err)
 			}
 			// After it, the old refresh token is reuse: the session ends, on every instance.
-			clock.Store(t1.Add(db.RefreshGrace + time.Millisecond).UnixMilli())
+			setNow(t1.Add(db.RefreshGrace + time.Millisecond))
 			if r, err := b.RotateRefresh(ctx, ns.RefreshHash, next); !errors.Is(err, db.ErrRefreshReused) || r.ID != sess.ID {
 				t.Fatalf("after the grace period: %+v %v", r, err)
 			}
@@ -100,7 +87,7 @@ func TestRefreshSharedAcrossInstances(t *testing.T) {
 			if row.RevokedAt.IsZero() || row.RevokedBy != "refresh_reuse" {
 				t.Fatalf("reuse must revoke the session: %+v", row)
 			}
-			if _, err := b.CheckToken(ctx, next.TokenHash, now()); !errors.Is(err, db.ErrNotFound) {
+			if _, err := b.CheckToken(ctx, next.TokenHash); !errors.Is(err, db.ErrNotFound) {
 				t.Fatalf("revoked session still answers: %v", err)
 			}
 			if n := queryInt(t, a, `SELECT COUNT(*) FROM audit_events WHERE action = 'session.refresh_reuse'`); n != 1 {
@@ -119,11 +106,11 @@ func TestRefreshGraceNeedsTheSamePair(t *testing.T) {
 		t1 := t0.Add(time.Hour)
 
 		_, sess, ns := login(t, s, "o_moved", "k", t0)
-		next := newSession(t1)
-		if _, err := s.RotateRefresh(ctx, ns.RefreshHash, next); err != nil {
+		next := newSession()
+		if _, err := at(t, s, t1).RotateRefresh(ctx, ns.RefreshHash, next); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.RotateRefresh(ctx, next.RefreshHash, newSession(t1)); err != nil {
+		if _, err := at(t, s, t1).RotateRefresh(ctx, next.RefreshHash, newSession()); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.RotateRefresh(ctx, ns.RefreshHash, next); !errors.Is(err, db.ErrRefreshReused) {
@@ -134,14 +121,14 @@ func TestRefreshGraceNeedsTheSamePair(t *testing.T) {
 		}
 
 		_, sess2, ns2 := login(t, s, "o_other", "k", t0)
-		next2 := newSession(t1)
-		if _, err := s.RotateRefresh(ctx, ns2.RefreshHash, next2); err != nil {
+		next2 := newSession()
+		if _, err := at(t, s, t1).RotateRefresh(ctx, ns2.RefreshHash, next2); err != nil {
 			t.Fatal(err)
 		}
-		if r, err := s.RotateRefresh(ctx, ns2.RefreshHash, newSession(t1)); !errors.Is(err, db.ErrRefreshReused) || r.ID != sess2.ID {
+		if r, err := at(t, s, t1).RotateRefresh(ctx, ns2.RefreshHash, newSession()); !errors.Is(err, db.ErrRefreshReused) || r.ID != sess2.ID {
 			t.Fatalf("another pair within the grace period: %v", err)
 		}
-		if _, err := s.CheckToken(ctx, next2.TokenHash, t1); !errors.Is(err, db.ErrNotFound) {
+		if _, err := at(t, s, t1).CheckToken(ctx, next2.TokenHash); !errors.Is(err, db.ErrNotFound) {
 			t.Fatalf("session survived: %v", err)
 		}
 	})

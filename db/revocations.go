@@ -207,8 +207,9 @@ func (s *Store) pollRevocations(ctx context.Context, f *feedFollower) error {
 		return nil
 	}
 	gaps := make([]int64, 0, len(f.gaps))
+	now := s.now()
 	for id, since := range f.gaps {
-		if time.Since(since) > revocationGapWait {
+		if now.Sub(since) > revocationGapWait {
 			delete(f.gaps, id)
 			continue
 		}

@@ -22,6 +22,7 @@ type Session struct {
 	MaxExpiresAt    time.Time // the session's absolute end
 	RevokedAt       time.Time // zero: not revoked
 	RevokedBy       string
+	At              time.Time // when the command that returned it ran (store clock, whole ms); not stored
 }
 
 // aliveAt tells whether the session's access token is accepted at now.
@@ -31,14 +32,30 @@ func (s *Session) aliveAt(now time.Time) bool {
 }
 
 // NewSession is what a login or refresh stores: the token hashes (SHA-256) and lifetimes.
+// The store turns the lifetimes into ends at its own clock: the access token's end and the
+// idle end are capped at the session's absolute end, and the access token's at the idle end.
 type NewSession struct {
 	TokenHash, RefreshHash []byte
 	AccountID              int64 // 0: the account bound to the user, if any (Login only)
 	IP, UserAgent          string
-	Now                    time.Time
-	AccessExpiresAt        time.Time
-	IdleExpiresAt          time.Time
-	MaxExpiresAt           time.Time // ignored by RotateRefresh: a refresh never extends it
+	AccessTTL              time.Duration // the access token's life
+	IdleTTL                time.Duration // the session's life without a refresh
+	MaxTTL                 time.Duration // the session's absolute life; ignored by RotateRefresh: a refresh never extends it
+}
+
+// ends returns the access token's end and the idle end of a session (re)issued at now
+// whose absolute end is maxAt, both capped as NewSession says.
+func (ns NewSession) ends(now, maxAt time.Time) (access, idle time.Time) {
+	idle = earliestTime(now.Add(ns.IdleTTL), maxAt)
+	return earliestTime(now.Add(ns.AccessTTL), idle), idle
+}
+
+// earliestTime returns the earlier of a and b.
+func earliestTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
 }
 
 // sessionColumns is the column list scanSession reads, in order.
@@ -87,10 +104,7 @@ const RefreshGrace = 10 * time.Second
 // Rotations of one session are serialized: on PostgreSQL by a row lock on the session, on
 // SQLite by the immediate transaction.
 func (s *Store) RotateRefresh(ctx context.Context, oldRefreshHash []byte, next NewSession) (Session, error) {
-	now := next.Now
-	if now.IsZero() {
-		now = s.now()
-	}
+	now := time.UnixMilli(s.now().UnixMilli())
 	nowMS := now.UnixMilli()
 	var sess Session
 	var reusedID int64
@@ -145,6 +159,7 @@ func (s *Store) RotateRefresh(ctx context.Context, oldRefreshHash []byte, next N
 		return Session{ID: reusedID}, ErrRefreshReused
 	}
 	s.cache.dropSessions([]int64{sess.ID})
+	sess.At = now
 	return sess, nil
 }
 
@@ -167,7 +182,8 @@ func pick(s *Store, postgres, sqlite string) string {
 
 // rotateLocked moves the locked session id from oldRefreshHash to next's pair, inside tx.
 func (s *Store) rotateLocked(ctx context.Context, tx *sqlx.Tx, id int64, oldRefreshHash []byte, next NewSession, nowMS int64) (Session, error) {
-	access, idle := next.AccessExpiresAt.UnixMilli(), next.IdleExpiresAt.UnixMilli()
+	a, i := next.ends(time.UnixMilli(nowMS), time.UnixMilli(nowMS).Add(next.IdleTTL))
+	access, idle := a.UnixMilli(), i.UnixMilli()
 	// Both ends are capped at the session's absolute end, which only the row knows.
 	sess, err := scanSession(s.row(ctx, tx, `UPDATE sessions SET token_hash = ?, refresh_hash = ?,
 		access_expires_at = CASE WHEN ? < max_expires_at THEN ? ELSE max_expires_at END,

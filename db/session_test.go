@@ -16,10 +16,10 @@ func TestCheckTokenExpiries(t *testing.T) {
 		ctx := context.Background()
 		u, sess, ns := login(t, s, "o_erin", "k", t0)
 		check := func(now time.Time) error {
-			_, err := s.CheckToken(ctx, ns.TokenHash, now)
+			_, err := at(t, s, now).CheckToken(ctx, ns.TokenHash)
 			return err
 		}
-		got, err := s.CheckToken(ctx, ns.TokenHash, t0.Add(time.Minute))
+		got, err := at(t, s, t0.Add(time.Minute)).CheckToken(ctx, ns.TokenHash)
 		if err != nil || got.ID != sess.ID || !got.LastSeenAt.Equal(t0.Add(time.Minute)) {
 			t.Fatalf("fresh token: %+v %v", got, err)
 		}
@@ -29,23 +29,23 @@ func TestCheckTokenExpiries(t *testing.T) {
 		if err := check(t0.Add(accessTTL)); !errors.Is(err, db.ErrNotFound) {
 			t.Fatalf("at access expiry: %v", err)
 		}
-		if _, err := s.CheckToken(ctx, tokenHash(), t0); !errors.Is(err, db.ErrNotFound) {
+		if _, err := at(t, s, t0).CheckToken(ctx, tokenHash()); !errors.Is(err, db.ErrNotFound) {
 			t.Fatalf("unknown token: %v", err)
 		}
 
 		// Idle and max expiry, each on its own session (access outlives them here).
 		for name, mutate := range map[string]func(*db.NewSession){
-			"idle": func(n *db.NewSession) { n.IdleExpiresAt = t0.Add(time.Minute) },
-			"max":  func(n *db.NewSession) { n.MaxExpiresAt = t0.Add(time.Minute) },
+			"idle": func(n *db.NewSession) { n.IdleTTL = time.Minute },
+			"max":  func(n *db.NewSession) { n.MaxTTL = time.Minute },
 		} {
-			n := newSession(t0)
+			n := newSession()
 			mutate(&n)
-			_, _, err := s.Login(ctx, db.LoginInput{AppID: testAppID, OpenID: "o_erin", SessionKey: "k", Session: n})
+			_, _, err := at(t, s, t0).Login(ctx, db.LoginInput{AppID: testAppID, OpenID: "o_erin", SessionKey: "k", Session: n})
 			must(t, err)
-			if _, err := s.CheckToken(ctx, n.TokenHash, t0.Add(time.Second)); err != nil {
+			if _, err := at(t, s, t0.Add(time.Second)).CheckToken(ctx, n.TokenHash); err != nil {
 				t.Fatalf("%s: before: %v", name, err)
 			}
-			if _, err := s.CheckToken(ctx, n.TokenHash, t0.Add(time.Minute)); !errors.Is(err, db.ErrNotFound) {
+			if _, err := at(t, s, t0.Add(time.Minute)).CheckToken(ctx, n.TokenHash); !errors.Is(err, db.ErrNotFound) {
 				t.Fatalf("%s: after: %v", name, err)
 			}
 		}
@@ -75,7 +75,7 @@ func TestLastSeenFlush(t *testing.T) {
 		ctx := context.Background()
 		_, sess, ns := login(t, s, "o_fay", "k", t0)
 		seen := t0.Add(10 * time.Minute)
-		if _, err := s.CheckToken(ctx, ns.TokenHash, seen); err != nil {
+		if _, err := at(t, s, seen).CheckToken(ctx, ns.TokenHash); err != nil {
 			t.Fatal(err)
 		}
 		// A check writes nothing by itself.
@@ -96,13 +96,13 @@ func TestRotateRefresh(t *testing.T) {
 	dbtest.ForEach(t, func(t *testing.T, s *db.Store) {
 		ctx := context.Background()
 		_, sess, ns := login(t, s, "o_gus", "k", t0)
-		if _, err := s.CheckToken(ctx, ns.TokenHash, t0); err != nil { // cached
+		if _, err := at(t, s, t0).CheckToken(ctx, ns.TokenHash); err != nil { // cached
 			t.Fatal(err)
 		}
 		t1 := t0.Add(time.Hour)
-		next := newSession(t1)
-		next.MaxExpiresAt = time.Time{} // ignored
-		got, err := s.RotateRefresh(ctx, ns.RefreshHash, next)
+		next := newSession()
+		next.MaxTTL = time.Minute // ignored: a refresh never moves the absolute end
+		got, err := at(t, s, t1).RotateRefresh(ctx, ns.RefreshHash, next)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -111,10 +111,10 @@ func TestRotateRefresh(t *testing.T) {
 			t.Fatalf("rotated session: %+v", got)
 		}
 		// The old access token dies with its hash, even though it was cached; the new works.
-		if _, err := s.CheckToken(ctx, ns.TokenHash, t1); !errors.Is(err, db.ErrNotFound) {
+		if _, err := at(t, s, t1).CheckToken(ctx, ns.TokenHash); !errors.Is(err, db.ErrNotFound) {
 			t.Fatalf("old access token after refresh: %v", err)
 		}
-		if _, err := s.CheckToken(ctx, next.TokenHash, t1); err != nil {
+		if _, err := at(t, s, t1).CheckToken(ctx, next.TokenHash); err != nil {
 			t.Fatalf("new access token: %v", err)
 		}
 		if n := queryInt(t, s, `SELECT COUNT(*) FROM revocations WHERE session_id = ?`, sess.ID); n != 1 {
@@ -123,16 +123,16 @@ func TestRotateRefresh(t *testing.T) {
 
 		// The second refresh token rotates again.
 		t2 := t1.Add(time.Hour)
-		third := newSession(t2)
-		if _, err := s.RotateRefresh(ctx, next.RefreshHash, third); err != nil {
+		third := newSession()
+		if _, err := at(t, s, t2).RotateRefresh(ctx, next.RefreshHash, third); err != nil {
 			t.Fatalf("second rotation: %v", err)
 		}
 
 		// Reuse of the first (rotated) refresh token: the session is revoked.
-		if r, err := s.RotateRefresh(ctx, ns.RefreshHash, newSession(t2)); !errors.Is(err, db.ErrRefreshReused) || r.ID != sess.ID {
+		if r, err := at(t, s, t2).RotateRefresh(ctx, ns.RefreshHash, newSession()); !errors.Is(err, db.ErrRefreshReused) || r.ID != sess.ID {
 			t.Fatalf("reuse: %v (session %d)", err, r.ID)
 		}
-		if _, err := s.CheckToken(ctx, third.TokenHash, t2); !errors.Is(err, db.ErrNotFound) {
+		if _, err := at(t, s, t2).CheckToken(ctx, third.TokenHash); !errors.Is(err, db.ErrNotFound) {
 			t.Fatalf("session survived refresh reuse: %v", err)
 		}
 		row := storedSession(t, s, third.TokenHash)
@@ -140,29 +140,29 @@ func TestRotateRefresh(t *testing.T) {
 			t.Fatalf("reuse revocation: %+v", row)
 		}
 		// Its current refresh token is dead too; reuse again is still reuse.
-		if _, err := s.RotateRefresh(ctx, third.RefreshHash, newSession(t2)); !errors.Is(err, db.ErrNotFound) {
+		if _, err := at(t, s, t2).RotateRefresh(ctx, third.RefreshHash, newSession()); !errors.Is(err, db.ErrNotFound) {
 			t.Fatalf("refresh of revoked session: %v", err)
 		}
-		if _, err := s.RotateRefresh(ctx, ns.RefreshHash, newSession(t2)); !errors.Is(err, db.ErrRefreshReused) {
+		if _, err := at(t, s, t2).RotateRefresh(ctx, ns.RefreshHash, newSession()); !errors.Is(err, db.ErrRefreshReused) {
 			t.Fatalf("second reuse: %v", err)
 		}
 
 		// Near the absolute end, the new ends are capped at it.
-		ns3 := newSession(t0)
-		ns3.MaxExpiresAt = t0.Add(time.Hour)
-		_, _, err = s.Login(ctx, db.LoginInput{AppID: testAppID, OpenID: "o_gus", SessionKey: "k", Session: ns3})
+		ns3 := newSession()
+		ns3.MaxTTL = time.Hour
+		_, started, err := at(t, s, t0).Login(ctx, db.LoginInput{AppID: testAppID, OpenID: "o_gus", SessionKey: "k", Session: ns3})
 		must(t, err)
-		capped, err := s.RotateRefresh(ctx, ns3.RefreshHash, newSession(t0.Add(59*time.Minute)))
-		if err != nil || !capped.AccessExpiresAt.Equal(ns3.MaxExpiresAt) || !capped.IdleExpiresAt.Equal(ns3.MaxExpiresAt) {
+		capped, err := at(t, s, t0.Add(59*time.Minute)).RotateRefresh(ctx, ns3.RefreshHash, newSession())
+		if err != nil || !capped.AccessExpiresAt.Equal(started.MaxExpiresAt) || !capped.IdleExpiresAt.Equal(started.MaxExpiresAt) {
 			t.Fatalf("capped rotation: %+v %v", capped, err)
 		}
 
 		// Unknown, and expired.
-		if _, err := s.RotateRefresh(ctx, tokenHash(), newSession(t2)); !errors.Is(err, db.ErrNotFound) {
+		if _, err := at(t, s, t2).RotateRefresh(ctx, tokenHash(), newSession()); !errors.Is(err, db.ErrNotFound) {
 			t.Fatalf("unknown refresh token: %v", err)
 		}
 		_, _, ns2 := login(t, s, "o_gus", "k", t0)
-		if _, err := s.RotateRefresh(ctx, ns2.RefreshHash, newSession(t0.Add(idleTTL))); !errors.Is(err, db.ErrNotFound) {
+		if _, err := at(t, s, t0.Add(idleTTL)).RotateRefresh(ctx, ns2.RefreshHash, newSession()); !errors.Is(err, db.ErrNotFound) {
 			t.Fatalf("idle-expired refresh: %v", err)
 		}
 	})
@@ -176,7 +176,7 @@ func TestRevokeWxUserSessions(t *testing.T) {
 		_, _, b := login(t, s, "o_hal", "k", t0)
 		_, _, other := login(t, s, "o_ivy", "k", t0)
 		for _, h := range [][]byte{a.TokenHash, b.TokenHash, other.TokenHash} {
-			if _, err := s.CheckToken(ctx, h, t0); err != nil {
+			if _, err := at(t, s, t0).CheckToken(ctx, h); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -185,11 +185,11 @@ func TestRevokeWxUserSessions(t *testing.T) {
 			t.Fatalf("revoked %d: %v", n, err)
 		}
 		for _, h := range [][]byte{a.TokenHash, b.TokenHash} {
-			if _, err := s.CheckToken(ctx, h, t0); !errors.Is(err, db.ErrNotFound) {
+			if _, err := at(t, s, t0).CheckToken(ctx, h); !errors.Is(err, db.ErrNotFound) {
 				t.Fatalf("revoked session alive: %v", err)
 			}
 		}
-		if _, err := s.CheckToken(ctx, other.TokenHash, t0); err != nil {
+		if _, err := at(t, s, t0).CheckToken(ctx, other.TokenHash); err != nil {
 			t.Fatalf("another user's session was revoked: %v", err)
 		}
 		if n, err := s.RevokeWxUserSessions(ctx, u.ID, ops); err != nil || n != 0 {
@@ -224,7 +224,7 @@ func TestRevocationReachesOtherInstance(t *testing.T) {
 			_, sess, ns := login(t, a, "o_jo", "k", now)
 			_, _, refreshed := login(t, a, "o_jo", "k", now)
 			for _, h := range [][]byte{ns.TokenHash, refreshed.TokenHash} {
-				if _, err := b.CheckToken(ctx, h, now); err != nil {
+				if _, err := at(t, b, now).CheckToken(ctx, h); err != nil {
 					t.Fatalf("instance b: %v", err)
 				}
 			}
@@ -234,16 +234,16 @@ func TestRevocationReachesOtherInstance(t *testing.T) {
 			if _, err := a.RevokeSession(ctx, sess.ID, db.SystemActor("test")); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := a.RotateRefresh(ctx, refreshed.RefreshHash, newSession(now)); err != nil {
+			if _, err := at(t, a, now).RotateRefresh(ctx, refreshed.RefreshHash, newSession()); err != nil {
 				t.Fatal(err)
 			}
 			start := time.Now()
 			waitFor(t, 3*time.Second, "instance b refuses the revoked token", func() bool {
-				_, err := b.CheckToken(ctx, ns.TokenHash, now)
+				_, err := at(t, b, now).CheckToken(ctx, ns.TokenHash)
 				return errors.Is(err, db.ErrNotFound)
 			})
 			waitFor(t, 3*time.Second, "instance b refuses the refreshed-away token", func() bool {
-				_, err := b.CheckToken(ctx, refreshed.TokenHash, now)
+				_, err := at(t, b, now).CheckToken(ctx, refreshed.TokenHash)
 				return errors.Is(err, db.ErrNotFound)
 			})
 			t.Logf("%s: revocation seen by the other instance after %v", d, time.Since(start))
@@ -269,7 +269,7 @@ func TestDeleteWxUser(t *testing.T) {
 		execSQL(t, s, `INSERT INTO bind_tickets (hash, wx_user_id, appid, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
 			tokenHash(), u.ID, testAppID, t0.UnixMilli(), t0.Add(10*time.Minute).UnixMilli())
 		execSQL(t, s, `UPDATE wx_users SET unionid = 'u_kim' WHERE id = ?`, u.ID)
-		if _, err := s.CheckToken(ctx, ns.TokenHash, t0); err != nil {
+		if _, err := at(t, s, t0).CheckToken(ctx, ns.TokenHash); err != nil {
 			t.Fatal(err)
 		}
 
@@ -281,7 +281,7 @@ func TestDeleteWxUser(t *testing.T) {
 			got.SessionKey != "" || got.PrevSessionKey != "" || got.UnionID != "" || got.OpenID != "o_kim" {
 			t.Fatalf("not erased: %+v", got)
 		}
-		if _, err := s.CheckToken(ctx, ns.TokenHash, t0); !errors.Is(err, db.ErrNotFound) {
+		if _, err := at(t, s, t0).CheckToken(ctx, ns.TokenHash); !errors.Is(err, db.ErrNotFound) {
 			t.Fatalf("session of deleted user alive: %v", err)
 		}
 		for q, want := range map[string]int64{
@@ -361,7 +361,7 @@ func TestProfilePhoneAvatarAudit(t *testing.T) {
 
 func TestConflictIsMapped(t *testing.T) {
 	dbtest.ForEach(t, func(t *testing.T, s *db.Store) {
-		ns := newSession(t0)
+		ns := newSession()
 		in := db.LoginInput{AppID: testAppID, OpenID: "o_nan", SessionKey: "k", Session: ns}
 		_, _, err := s.Login(context.Background(), in)
 		must(t, err)
@@ -385,7 +385,7 @@ func TestCleanup(t *testing.T) {
 		_, idle, _ := login(t, s, "o_m2", "k", t0) // t0 + 720h idle end < now
 		_, revokedOld, rn := login(t, s, "o_m3", "k", now.Add(-72*time.Hour))
 		_, revokedNew, _ := login(t, s, "o_m4", "k", now.Add(-2*time.Hour))
-		if _, err := s.RotateRefresh(ctx, rn.RefreshHash, newSession(now.Add(-72*time.Hour))); err != nil {
+		if _, err := at(t, s, now.Add(-72*time.Hour)).RotateRefresh(ctx, rn.RefreshHash, newSession()); err != nil {
 			t.Fatal(err) // leaves one refresh_tokens row for revokedOld
 		}
 		execSQL(t, s, `UPDATE sessions SET revoked_at = ?, revoked_by = 'user' WHERE id = ?`, old.UnixMilli(), revokedOld.ID)
@@ -408,7 +408,7 @@ func TestCleanup(t *testing.T) {
 			VALUES (?, 'system', '', 'old', '', '', ''), (?, 'system', '', 'new', '', '', '')`,
 			now.Add(-400*24*time.Hour).UnixMilli(), now.UnixMilli())
 
-		r, err := s.Cleanup(ctx, now, 365*24*time.Hour)
+		r, err := at(t, s, now).Cleanup(ctx, 365*24*time.Hour)
 		must(t, err)
 		want := db.CleanupReport{Sessions: 2, RefreshTokens: 1, Revocations: 1, Tickets: 1, Attempts: 1,
 			OperatorSessions: 1, Audit: 1}
@@ -426,7 +426,7 @@ func TestCleanup(t *testing.T) {
 			}
 		}
 		// Zero retention keeps the audit log; a second run finds nothing.
-		r, err = s.Cleanup(ctx, now, 0)
+		r, err = at(t, s, now).Cleanup(ctx, 0)
 		if err != nil || r != (db.CleanupReport{}) {
 			t.Fatalf("second cleanup: %+v %v", r, err)
 		}
@@ -441,7 +441,7 @@ func TestFeedGapIsRevisited(t *testing.T) {
 		_, a, na := login(t, s, "o_pat", "k", t0)
 		_, b, nb := login(t, s, "o_quin", "k", t0)
 		for _, h := range [][]byte{na.TokenHash, nb.TokenHash} {
-			if _, err := s.CheckToken(ctx, h, t0); err != nil {
+			if _, err := at(t, s, t0).CheckToken(ctx, h); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -462,9 +462,7 @@ func TestFeedGapIsRevisited(t *testing.T) {
 
 func TestTokenCacheIsBounded(t *testing.T) {
 	ctx := context.Background()
-	s, err := db.Open(ctx, dbtest.SQLiteURL(t), db.Options{Keys: dbtest.Keys(t), CacheSize: 128})
-	must(t, err)
-	defer s.Close()
+	s := dbtest.OpenWith(t, dbtest.SQLiteURL(t), db.Options{CacheSize: 128})
 	must(t, s.Migrate(ctx))
 	var hashes [][]byte
 	for i := range 300 {
@@ -472,17 +470,17 @@ func TestTokenCacheIsBounded(t *testing.T) {
 		hashes = append(hashes, ns.TokenHash)
 	}
 	for _, h := range hashes {
-		if _, err := s.CheckToken(ctx, h, t0); err != nil {
+		if _, err := at(t, s, t0).CheckToken(ctx, h); err != nil {
 			t.Fatal(err)
 		}
-		_, _ = s.CheckToken(ctx, tokenHash(), t0) // negative entries count too
+		_, _ = at(t, s, t0).CheckToken(ctx, tokenHash()) // negative entries count too
 	}
 	if n := s.CacheLen(); n == 0 || n > 128 {
 		t.Fatalf("cache holds %d entries, bound 128", n)
 	}
 	// Evicted entries are read again, not lost.
 	for _, h := range hashes {
-		if _, err := s.CheckToken(ctx, h, t0); err != nil {
+		if _, err := at(t, s, t0).CheckToken(ctx, h); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -498,7 +496,7 @@ func TestLastSeenFlushManySessions(t *testing.T) {
 		for i := range hashes {
 			_, _, ns := login(t, s, fmt.Sprintf("o_many%d", i), "k", t0)
 			hashes[i] = ns.TokenHash
-			if _, err := s.CheckToken(ctx, ns.TokenHash, t0.Add(time.Duration(i+1)*time.Minute)); err != nil {
+			if _, err := at(t, s, t0.Add(time.Duration(i+1)*time.Minute)).CheckToken(ctx, ns.TokenHash); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -512,7 +510,7 @@ func TestLastSeenFlushManySessions(t *testing.T) {
 		// flushed now leaves it alone.
 		later := t0.Add(time.Hour)
 		execSQL(t, s, `UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?`, later.UnixMilli(), hashes[0])
-		if _, err := s.CheckToken(ctx, hashes[0], t0.Add(30*time.Minute)); err != nil {
+		if _, err := at(t, s, t0.Add(30*time.Minute)).CheckToken(ctx, hashes[0]); err != nil {
 			t.Fatal(err)
 		}
 		must(t, s.FlushLastSeen(ctx))

@@ -54,8 +54,8 @@ func TestReserveBindConcurrentTicket(t *testing.T) {
 		now := t0.Add(time.Second)
 		got := race(t, 50, func(i int) (bool, error) {
 			// Each try from its own address: only the ticket limits them.
-			c, err := s.ReserveBind(ctx, db.ReserveBindInput{TicketHash: ticket, Username: "tess",
-				IP: fmt.Sprintf("192.0.2.%d", i), Now: now})
+			c, err := at(t, s, now).ReserveBind(ctx, db.ReserveBindInput{TicketHash: ticket, Username: "tess",
+				IP: fmt.Sprintf("192.0.2.%d", i)})
 			return c.AttemptID != 0, err
 		})
 		if got != db.TicketMaxFailures {
@@ -78,16 +78,16 @@ func TestReserveBindConcurrentKey(t *testing.T) {
 		ctx := context.Background()
 		now := t0.Add(time.Second)
 		got := race(t, 50, func(i int) (bool, error) {
-			c, err := s.ReserveBind(ctx, db.ReserveBindInput{WxUserID: int64(1000 + i), Username: "uma",
-				IP: "198.51.100.1", Now: now})
+			c, err := at(t, s, now).ReserveBind(ctx, db.ReserveBindInput{WxUserID: int64(1000 + i), Username: "uma",
+				IP: "198.51.100.1"})
 			return c.AttemptID != 0, err
 		})
 		if got != db.ThrottleFree {
 			t.Fatalf("admitted %d tries for one (username, IP), want %d", got, db.ThrottleFree)
 		}
 		got = race(t, 150, func(i int) (bool, error) {
-			c, err := s.ReserveBind(ctx, db.ReserveBindInput{WxUserID: int64(2000 + i), Username: "vera",
-				IP: fmt.Sprintf("203.0.113.%d/%d", i%250, i), Now: now})
+			c, err := at(t, s, now).ReserveBind(ctx, db.ReserveBindInput{WxUserID: int64(2000 + i), Username: "vera",
+				IP: fmt.Sprintf("203.0.113.%d/%d", i%250, i)})
 			return c.AttemptID != 0, err
 		})
 		if got != db.ThrottleBackstop {

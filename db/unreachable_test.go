@@ -93,20 +93,20 @@ func TestPostgresDownIsNotNotFound(t *testing.T) {
 	defer stopFollowing()
 	go s.FollowRevocations(follow)
 	time.Sleep(300 * time.Millisecond) // the listener connects (and flushes) first
-	if _, err := s.CheckToken(ctx, ns.TokenHash, time.Now()); err != nil || s.CacheLen() != 1 {
+	if _, err := s.CheckToken(ctx, ns.TokenHash); err != nil || s.CacheLen() != 1 {
 		t.Fatalf("cache the token: %v (cache %d)", err, s.CacheLen())
 	}
 
 	p.stop()
 	ctx2, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	if _, err := s.CheckToken(ctx2, tokenHash(), time.Now()); err == nil || errors.Is(err, db.ErrNotFound) {
+	if _, err := s.CheckToken(ctx2, tokenHash()); err == nil || errors.Is(err, db.ErrNotFound) {
 		t.Fatalf("token check with the database down: %v", err)
 	}
 	if _, err := s.WxUserByID(ctx2, usr.ID); err == nil || errors.Is(err, db.ErrNotFound) {
 		t.Fatalf("user read with the database down: %v", err)
 	}
-	if _, err := s.RotateRefresh(ctx2, ns.RefreshHash, newSession(time.Now())); err == nil || errors.Is(err, db.ErrNotFound) {
+	if _, err := s.RotateRefresh(ctx2, ns.RefreshHash, newSession()); err == nil || errors.Is(err, db.ErrNotFound) {
 		t.Fatalf("refresh with the database down: %v", err)
 	}
 	if err := s.Ping(ctx2); err == nil {
@@ -120,10 +120,10 @@ func TestPostgresDownIsNotNotFound(t *testing.T) {
 	waitFor(t, 15*time.Second, "the cache is flushed when the listener reconnects", func() bool {
 		return s.CacheLen() == 0
 	})
-	if _, err := s.CheckToken(ctx, ns.TokenHash, time.Now()); err != nil {
+	if _, err := s.CheckToken(ctx, ns.TokenHash); err != nil {
 		t.Fatalf("token check after recovery: %v", err)
 	}
-	if _, err := s.CheckToken(ctx, tokenHash(), time.Now()); !errors.Is(err, db.ErrNotFound) {
+	if _, err := s.CheckToken(ctx, tokenHash()); !errors.Is(err, db.ErrNotFound) {
 		t.Fatalf("unknown token after recovery: %v", err)
 	}
 }

@@ -104,7 +104,7 @@ func TestProfileChangeSeenLocallyAtOnce(t *testing.T) {
 			t.Fatalf("the changing instance still shows %q", got.NickName)
 		}
 		_, _, err = s.Login(ctx, db.LoginInput{AppID: testAppID, OpenID: "o_ned", UnionID: "u_ned", SessionKey: "k",
-			Session: newSession(time.Now())})
+			Session: newSession()})
 		must(t, err)
 		if got, _ := s.CachedWxUser(ctx, u.ID); got.UnionID != "u_ned" || got.SessionKey != "" {
 			t.Fatalf("after a login with a unionid the cache shows %+v", got)
@@ -123,9 +123,7 @@ func TestUserCacheIsBounded(t *testing.T) {
 			}
 			dbtest.OpenURL(t, u) // migrates
 			ctx := context.Background()
-			s, err := db.Open(ctx, u, db.Options{Keys: dbtest.Keys(t), UserCacheSize: 20})
-			must(t, err)
-			defer s.Close()
+			s := dbtest.OpenWith(t, u, db.Options{UserCacheSize: 20})
 			const users = 100
 			ids := make([]int64, users)
 			for i := range ids {

@@ -23,11 +23,11 @@ func (h *Handler) requireOperator(c *fiber.Ctx) error {
 	if token != "" {
 		hash := sha256.Sum256([]byte(token))
 		now := h.now()
-		os, err := h.store.OperatorSessionByHash(c.UserContext(), hash[:], now, SessionIdle)
+		os, err := h.store.OperatorSessionByHash(c.UserContext(), hash[:], SessionIdle)
 		switch {
 		case err == nil:
 			if now.Sub(os.LastSeenAt) > touchEvery {
-				if err := h.store.TouchOperatorSession(c.UserContext(), hash[:], now); err != nil {
+				if err := h.store.TouchOperatorSession(c.UserContext(), hash[:]); err != nil {
 					h.log.WarnContext(c.UserContext(), "console: touch operator session", "err", err)
 				}
 			}

@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"miniauth/db"
 	"miniauth/db/dbtest"
@@ -101,7 +100,7 @@ func TestRevokeSessionEndsToken(t *testing.T) {
 		e := newEnv(t, s)
 		userID, sessID, hash := e.wxUser("o-rev", "Revoke Me", "")
 		ctx := context.Background()
-		if _, err := s.CheckToken(ctx, hash, time.Now()); err != nil {
+		if _, err := s.CheckToken(ctx, hash); err != nil {
 			t.Fatalf("token before revoke: %v", err) // also puts it in the cache
 		}
 		b := e.browser()
@@ -118,7 +117,7 @@ func TestRevokeSessionEndsToken(t *testing.T) {
 		if p.count("flash") != 1 || p.count("session-row") != 0 {
 			t.Fatalf("after revoke: flash %d, session rows %d", p.count("flash"), p.count("session-row"))
 		}
-		if _, err := s.CheckToken(ctx, hash, time.Now()); !errors.Is(err, db.ErrNotFound) {
+		if _, err := s.CheckToken(ctx, hash); !errors.Is(err, db.ErrNotFound) {
 			t.Fatalf("token after revoke: %v, want ErrNotFound", err)
 		}
 		p = b.get("/admin/audit?action=session.revoke")

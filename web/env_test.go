@@ -69,10 +69,9 @@ func (e *env) wxUser(openid, nickname, phone string) (int64, int64, []byte) {
 	_, _ = rand.Read(b)
 	hash := sha256.Sum256(b)
 	ref := sha256.Sum256(append(b, 1))
-	now := time.Now()
 	u, sess, err := e.store.Login(ctx, db.LoginInput{AppID: testAppID, OpenID: openid, Session: db.NewSession{
-		TokenHash: hash[:], RefreshHash: ref[:], IP: "203.0.113.9", UserAgent: "test", Now: now,
-		AccessExpiresAt: now.Add(time.Hour), IdleExpiresAt: now.Add(24 * time.Hour), MaxExpiresAt: now.Add(48 * time.Hour)}})
+		TokenHash: hash[:], RefreshHash: ref[:], IP: "203.0.113.9", UserAgent: "test",
+		AccessTTL: time.Hour, IdleTTL: 24 * time.Hour, MaxTTL: 48 * time.Hour}})
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -46,7 +46,6 @@ type Config struct {
 	Hasher *password.Hasher
 	// Observer counts sign-ins refused by a limit or a full hasher queue (metrics); nil: none.
 	Observer Observer
-	Now      func() time.Time // nil = the store's clock (Options.Now); tests may give their own
 }
 
 // Observer is told of requests refused for a limit or for load; api.Metrics implements it.
@@ -69,9 +68,6 @@ type Handler struct {
 // New builds the console handler. keys signs and encrypts the cookie (subkeys derived per
 // key, newest first, so a key rotation keeps operators signed in).
 func New(store *db.Store, keys *db.Keyring, cfg Config, log *slog.Logger) *Handler {
-	if cfg.Now == nil {
-		cfg.Now = store.Now // the store's clock: one clock per server
-	}
 	if cfg.Hasher == nil {
 		cfg.Hasher = password.New(password.OWASP, 2, 16)
 	}
@@ -97,7 +93,9 @@ func New(store *db.Store, keys *db.Keyring, cfg Config, log *slog.Logger) *Handl
 	}
 }
 
-func (h *Handler) now() time.Time { return h.cfg.Now() }
+// now reads the store's clock (db.Options.Now): a server has one clock, and tests move it
+// through the store.
+func (h *Handler) now() time.Time { return h.store.Now() }
 
 // https reports whether the console is served over TLS as configured.
 func (h *Handler) https() bool { return strings.HasPrefix(h.cfg.PublicURL, "https://") }

@@ -69,8 +69,7 @@ func (h *Handler) loginSubmit(c *fiber.Ctx) error {
 
 	token := randomToken()
 	hash := sha256.Sum256([]byte(token))
-	now := h.now()
-	if err := h.store.OperatorSignedIn(ctx, hash[:], op, ip, userAgent(c), now, now.Add(SessionMax)); err != nil {
+	if err := h.store.OperatorSignedIn(ctx, hash[:], op, ip, userAgent(c), SessionMax); err != nil {
 		return storeError(err)
 	}
 	sessionOf(c).signIn(token)

@@ -24,7 +24,7 @@ func (h *Handler) sessionsList(c *fiber.Ctx) error {
 		sf.WxUserID = id
 	}
 	k := keyset(c)
-	rows, more, err := h.store.ListActiveSessions(c.UserContext(), sf, k, h.now())
+	rows, more, err := h.store.ListActiveSessions(c.UserContext(), sf, k)
 	if err != nil {
 		return storeError(err)
 	}

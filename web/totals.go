@@ -25,7 +25,7 @@ func (tc *totalsCache) get(ctx context.Context, store *db.Store, now time.Time) 
 	tc.mu.Lock()
 	if tc.at.IsZero() {
 		tc.mu.Unlock()
-		t, err := store.CountTotals(ctx, now)
+		t, err := store.CountTotals(ctx)
 		if err != nil {
 			return db.ConsoleTotals{}, err
 		}
@@ -40,12 +40,12 @@ func (tc *totalsCache) get(ctx context.Context, store *db.Store, now time.Time) 
 		go func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			fresh, err := store.CountTotals(ctx, time.Now())
+			fresh, err := store.CountTotals(ctx)
 			tc.mu.Lock()
 			defer tc.mu.Unlock()
 			tc.counting = false
 			if err == nil {
-				tc.totals, tc.at = fresh, time.Now()
+				tc.totals, tc.at = fresh, store.Now()
 			}
 		}()
 	}

@@ -66,7 +66,7 @@ func (h *Handler) userDetail(c *fiber.Ctx, id int64, revealed string) error {
 		return storeError(err)
 	}
 
-	sessions, _, err := h.store.ListActiveSessions(ctx, db.SessionFilter{WxUserID: id}, db.Keyset{Limit: 100}, h.now())
+	sessions, _, err := h.store.ListActiveSessions(ctx, db.SessionFilter{WxUserID: id}, db.Keyset{Limit: 100})
 	if err != nil {
 		return storeError(err)
 	}

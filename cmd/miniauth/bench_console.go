@@ -62,7 +62,7 @@ func runConsoleBench(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	defer store.Close()
-	have, err := store.CountTotals(ctx, time.Now())
+	have, err := store.CountTotals(ctx)
 	if err != nil {
 		return err
 	}
@@ -73,7 +73,7 @@ func runConsoleBench(ctx context.Context, args []string, out io.Writer) error {
 		if err := insertSample(ctx, store, cfg, addU, max(addS, 0), out); err != nil {
 			return err
 		}
-		if have, err = store.CountTotals(ctx, time.Now()); err != nil {
+		if have, err = store.CountTotals(ctx); err != nil {
 			return err
 		}
 	}
@@ -208,7 +208,7 @@ func benchPages(ctx context.Context, store *db.Store) ([][2]string, error) {
 	if err != nil || len(latin) == 0 {
 		return nil, fmt.Errorf("no Latin nickname to measure: %v", err)
 	}
-	sess, _, err := store.ListActiveSessions(ctx, db.SessionFilter{}, db.Keyset{Limit: 1}, time.Now())
+	sess, _, err := store.ListActiveSessions(ctx, db.SessionFilter{}, db.Keyset{Limit: 1})
 	if err != nil || len(sess) == 0 {
 		return nil, fmt.Errorf("no sessions to measure: %v", err)
 	}

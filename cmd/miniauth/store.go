@@ -102,7 +102,7 @@ func cleanup(ctx context.Context, cfg Config, log *slog.Logger) error {
 }
 
 func runCleanup(ctx context.Context, s *db.Store, cfg Config, log *slog.Logger) error {
-	r, err := s.Cleanup(ctx, s.Now(), cfg.AuditRetention)
+	r, err := s.Cleanup(ctx, cfg.AuditRetention)
 	if err != nil {
 		return fmt.Errorf("cleanup: %w", err)
 	}

@@ -19,6 +19,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -70,20 +71,38 @@ func OpenURL(t testing.TB, u string) *db.Store {
 	return openURL(t, u, db.Options{})
 }
 
-// openURL is OpenURL with options (the key ring is set here).
+// openURL is OpenURL with options.
 func openURL(t testing.TB, u string, opts db.Options) *db.Store {
+	t.Helper()
+	s := OpenWith(t, u, opts)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatalf("dbtest: migrate: %v", err)
+	}
+	return s
+}
+
+// OpenWith opens a store on u with opts, not migrated, closed when the test ends. The key
+// ring is the tests' one, and the clock, unless opts has one, a Clock that SetNow moves.
+func OpenWith(t testing.TB, u string, opts db.Options) *db.Store {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	opts.Keys = Keys(t)
+	var c *Clock
+	if opts.Now == nil {
+		c = &Clock{}
+		opts.Now = c.Now
+	}
 	s, err := db.Open(ctx, u, opts)
 	if err != nil {
 		t.Fatalf("dbtest: open: %v", err)
 	}
-	t.Cleanup(func() { s.Close() })
-	if err := s.Migrate(ctx); err != nil {
-		t.Fatalf("dbtest: migrate: %v", err)
+	if c != nil {
+		clocks.Store(s, c)
 	}
+	t.Cleanup(func() { s.Close(); clocks.Delete(s) })
 	return s
 }
 
@@ -189,4 +208,41 @@ func redact(raw string) string {
 		return "(unparsable URL)"
 	}
 	return u.Redacted()
+}
+
+// Clock is a store's clock in tests (db.Options.Now): the wall clock until Set, then the
+// instant it was set to (whole milliseconds, as the store keeps times) until moved again.
+// It is safe for concurrent use.
+type Clock struct{ ms atomic.Int64 }
+
+// Now reads the clock.
+func (c *Clock) Now() time.Time {
+	if ms := c.ms.Load(); ms != 0 {
+		return time.UnixMilli(ms)
+	}
+	return time.Now()
+}
+
+// Set stops the clock at t; the zero time gives it back to the wall clock.
+func (c *Clock) Set(t time.Time) {
+	if t.IsZero() {
+		c.ms.Store(0)
+		return
+	}
+	c.ms.Store(t.UnixMilli())
+}
+
+// clocks holds the Clock of every open store this package made.
+var clocks sync.Map // *db.Store → *Clock
+
+// SetNow sets the clock of a store opened by this package (Open, OpenURL, ForEach) to t:
+// the store's commands, and the API and console handlers built on it, run at t from now
+// on. It is how tests move time; the store has no other clock.
+func SetNow(t testing.TB, s *db.Store, at time.Time) {
+	t.Helper()
+	c, ok := clocks.Load(s)
+	if !ok {
+		t.Fatal("dbtest: SetNow on a store this package did not open with its clock")
+	}
+	c.(*Clock).Set(at)
 }
