@@ -48,14 +48,14 @@ App({
 })`, v.SDKURL, v.BaseURL)
 }
 
-// pageJS is the sample page: the whole flow.
+// pageJS is the sample page: the whole flow (docs/miniprogram/pages/index/index.js).
 const pageJS = `// pages/index/index.js
 const { auth } = getApp()
 
 Page({
   data: { user: null, account: null, needBind: false, error: '' },
   async onLoad () {
-    const r = await auth.checkBind() // bound: logged in; else a bind ticket, in memory only
+    const r = await auth.checkBind() // bound: logged in with the account; else a ticket in memory
     this.setData({ needBind: !r.bound })
     if (r.bound) await this.refresh()
   },
@@ -64,11 +64,13 @@ Page({
     this.setData({ user, account })
   },
   run (p) { return p.then(() => this.refresh(), (e) => this.setData({ error: e.message })) },
-  onNickname (e) { this.run(auth.updateProfile({ nickName: e.detail.value })) },
-  onAvatar (e) { this.run(auth.uploadAvatar(e.detail.avatarUrl)) },
-  onPhone (e) { this.run(auth.getPhoneNumber(e.detail.code)) },
-  onBind (e) { this.run(auth.bind(e.detail.value).then(() => this.setData({ needBind: false }))) },
-  onUnbind () { this.run(auth.unbind()) },
+  onNickname (e) { return this.run(auth.updateProfile({ nickName: e.detail.value })) },
+  onAvatar (e) { return this.run(auth.uploadAvatar(e.detail.avatarUrl)) },
+  onPhone (e) { return this.run(auth.getPhoneNumber(e.detail.code)) },
+  onBind (e) {
+    return this.run(auth.bind(e.detail.value).then(() => this.setData({ needBind: false })))
+  },
+  onUnbind () { return this.run(auth.unbind()) },
   async onLogout () {
     await auth.logout()
     this.setData({ user: null, account: null })

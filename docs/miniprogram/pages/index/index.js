@@ -13,13 +13,13 @@ Page({
     this.setData({ user, account })
   },
   run (p) { return p.then(() => this.refresh(), (e) => this.setData({ error: e.message })) },
-  onNickname (e) { this.run(auth.updateProfile({ nickName: e.detail.value })) },
-  onAvatar (e) { this.run(auth.uploadAvatar(e.detail.avatarUrl)) },
-  onPhone (e) { this.run(auth.getPhoneNumber(e.detail.code)) },
+  onNickname (e) { return this.run(auth.updateProfile({ nickName: e.detail.value })) },
+  onAvatar (e) { return this.run(auth.uploadAvatar(e.detail.avatarUrl)) },
+  onPhone (e) { return this.run(auth.getPhoneNumber(e.detail.code)) },
   onBind (e) {
-    this.run(auth.bind(e.detail.value).then(() => this.setData({ needBind: false })))
+    return this.run(auth.bind(e.detail.value).then(() => this.setData({ needBind: false })))
   },
-  onUnbind () { this.run(auth.unbind()) },
+  onUnbind () { return this.run(auth.unbind()) },
   async onLogout () {
     await auth.logout()
     this.setData({ user: null, account: null })
