@@ -56,7 +56,7 @@ export interface PhoneNumber {
 }
 
 export interface RequestOptions {
-  /** A path on baseURL ('/api/user/info') or an absolute URL of the same server. */
+  /** A path on baseURL ('/api/user/info') or an absolute URL under baseURL (others are refused: the token is for this server). */
   url: string
   method?: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH' | 'HEAD' | 'OPTIONS'
   data?: string | WechatMiniprogram.IAnyObject | ArrayBuffer

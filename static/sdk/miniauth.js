@@ -231,6 +231,11 @@ function createClient (options) {
 
   function request (o) {
     const r = o || {}
+    const url = String(r.url || '')
+    if (/^[a-z][a-z0-9+.-]*:/i.test(url) && url.indexOf(baseURL + '/') !== 0) {
+      // the token is for this server only
+      return Promise.reject(new MiniauthError(0, 'invalid_request', 'request() only calls ' + baseURL))
+    }
     return authed(function (token) {
       return http(r.method || 'GET', r.url, r.data, r.header, token)
     })

@@ -88,11 +88,16 @@ test('profile, avatar and phone number', async () => {
 })
 
 test('failures carry status, code, message and wxErrcode; messages follow the language', async () => {
-  const { c } = client('dai')
+  const { wx, c } = client('dai')
   const e = await rejects(c.getPhoneNumber('not-a-real-code'), 401, 'invalid_code')
   assert.equal(typeof e.wxErrcode, 'number')
   await rejects(c.updateProfile({ gender: 7 }), 400, 'invalid_request')
   await rejects(c.request({ url: '/api/nowhere' }), 404, 'not_found')
+  // The token never goes to another origin.
+  const calls = wx.calls.length
+  await rejects(c.request({ url: 'https://elsewhere.example/api/user/info' }), 0, 'invalid_request')
+  assert.equal(wx.calls.length, calls)
+  assert.ok(await c.request({ url: srv.base + '/api/user/info' }))
   const zh = client('dai', { language: 'zh_CN' }).c
   const ez = await rejects(zh.updateProfile({ gender: 7 }), 400, 'invalid_request')
   assert.match(ez.message, /[\u4e00-\u9fff]/)
