@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/valyala/fasthttp"
 
+	"miniauth/httperr"
 	"miniauth/reqid"
 )
 
@@ -19,6 +20,9 @@ type AppOptions struct {
 	TrustedProxies []netip.Prefix
 	// AccessLog, when not nil, receives one info line per request (AccessLogger).
 	AccessLog *slog.Logger
+	// Language is the default language of error messages when a request's Accept-Language
+	// names neither zh nor en: httperr.LangZH or httperr.LangEN ("" = English).
+	Language string
 }
 
 // NewApp builds the Fiber app every miniauth listener runs on: the public and internal
@@ -50,6 +54,12 @@ func NewApp(log *slog.Logger, pages fiber.ErrorHandler, opts ...AppOptions) *fib
 	app.Use(reqid.Middleware(o.TrustedProxies))
 	if o.AccessLog != nil {
 		app.Use(AccessLogger(o.AccessLog, o.TrustedProxies))
+	}
+	if o.Language != "" {
+		app.Use(func(c *fiber.Ctx) error {
+			httperr.SetDefaultLanguage(c, o.Language)
+			return c.Next()
+		})
 	}
 	app.Use(recover.New())
 	app.Use(func(c *fiber.Ctx) error {

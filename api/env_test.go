@@ -151,8 +151,16 @@ func (e *env) call(method, path, token string, body any) result {
 	return e.send(req)
 }
 
+// send is how every handler test reaches the API: each exchange is checked against the
+// contract, api/openapi.yaml (checkContract).
 func (e *env) send(req *http.Request) result {
 	e.t.Helper()
+	var sent []byte
+	if req.Body != nil {
+		sent, _ = io.ReadAll(req.Body)
+		req.Body = io.NopCloser(bytes.NewReader(sent))
+	}
+	checked := req.Clone(req.Context())
 	resp, err := e.app.Test(req, -1)
 	if err != nil {
 		e.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
@@ -161,6 +169,7 @@ func (e *env) send(req *http.Request) result {
 	raw, _ := io.ReadAll(resp.Body)
 	r := result{status: resp.StatusCode, header: resp.Header, raw: string(raw)}
 	_ = json.Unmarshal(raw, &r.body)
+	checkContract(e.t, checked, sent, r)
 	return r
 }
 

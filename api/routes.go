@@ -100,6 +100,7 @@ func (h *Handler) Register(app *fiber.App) {
 	r.Post("/user/unbind", h.unbind)
 	r.Post("/token/refresh", h.tokenRefresh)
 	r.Post("/logout", h.logout)
+	r.Get("/openapi.json", h.openAPIJSON)
 	// Unknown paths and methods under /api reach ErrorHandler as Fiber's 404/405, which
 	// answers them in the API's JSON shape.
 }

@@ -64,11 +64,13 @@ var (
 	errTokenMissing   = errors.New("missing token")
 	errTokenMalformed = errors.New("malformed token")
 	errTokenDead      = errors.New("token is invalid, expired or revoked")
+	errTokenExpired   = errors.New("access token expired; its session lives")
 )
 
 // lookupToken is the one way a bearer token becomes its live session, for every
 // authenticated route, checklogin and introspect: errTokenMissing, errTokenMalformed or
-// errTokenDead when there is none, a 503 error when the store cannot tell.
+// errTokenDead (errTokenExpired when only the access token's own lifetime has ended) when
+// there is none, a 503 error when the store cannot tell.
 func (h *Handler) lookupToken(ctx context.Context, tok string) (db.Session, error) {
 	if tok == "" {
 		return db.Session{}, errTokenMissing
@@ -78,6 +80,9 @@ func (h *Handler) lookupToken(ctx context.Context, tok string) (db.Session, erro
 		return db.Session{}, errTokenMalformed
 	}
 	s, err := h.store.CheckToken(ctx, hash)
+	if errors.Is(err, db.ErrTokenExpired) {
+		return db.Session{}, errTokenExpired
+	}
 	if errors.Is(err, db.ErrNotFound) {
 		return db.Session{}, errTokenDead
 	}
@@ -87,8 +92,14 @@ func (h *Handler) lookupToken(ctx context.Context, tok string) (db.Session, erro
 	return s, nil
 }
 
+// tokenExpired is the 401 of an access token past its own end while its session lives: the
+// client refreshes (POST /api/token/refresh) and retries; every other 401 means log in again.
+func tokenExpired() *Error {
+	return newError(fiber.StatusUnauthorized, "token_expired", "the access token has expired: refresh it")
+}
+
 // authenticate resolves the Bearer token to its live session: 401 when there is none or it
-// is dead, 503 when the store cannot tell.
+// is dead (token_expired when a refresh will work), 503 when the store cannot tell.
 func (h *Handler) authenticate(c *fiber.Ctx) (db.Session, error) {
 	s, err := h.lookupToken(c.UserContext(), bearerToken(c))
 	switch {
@@ -96,6 +107,8 @@ func (h *Handler) authenticate(c *fiber.Ctx) (db.Session, error) {
 		return db.Session{}, unauthorized("missing token: send Authorization: Bearer <token>")
 	case errors.Is(err, errTokenMalformed):
 		return db.Session{}, unauthorized("malformed token")
+	case errors.Is(err, errTokenExpired):
+		return db.Session{}, tokenExpired()
 	case errors.Is(err, errTokenDead):
 		return db.Session{}, unauthorized("token is invalid, expired or revoked: log in again")
 	}
@@ -105,7 +118,8 @@ func (h *Handler) authenticate(c *fiber.Ctx) (db.Session, error) {
 // noSession reports whether err means "this token names no live session" (as opposed to a
 // store that cannot answer).
 func noSession(err error) bool {
-	return errors.Is(err, errTokenMissing) || errors.Is(err, errTokenMalformed) || errors.Is(err, errTokenDead)
+	return errors.Is(err, errTokenMissing) || errors.Is(err, errTokenMalformed) ||
+		errors.Is(err, errTokenDead) || errors.Is(err, errTokenExpired)
 }
 
 // liveUser loads the session's WeChat user; a user erased meanwhile is a 401.

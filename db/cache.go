@@ -175,8 +175,10 @@ func (c *tokenCache) len() int {
 // returns it: the hot path of every authenticated call. Sessions are cached in memory
 // (and unknown hashes briefly too); revocations anywhere reach the cache through the
 // revocations feed (FollowRevocations). ErrNotFound covers unknown, revoked and expired
-// tokens alike; any other error means the store could not answer. The check is recorded
-// as the session's last-seen time in memory; FlushLastSeen writes it.
+// tokens alike; for an access token past its own end whose session lives it is
+// ErrTokenExpired (which wraps ErrNotFound); any other error means the store could not
+// answer. The check is recorded as the session's last-seen time in memory; FlushLastSeen
+// writes it.
 func (s *Store) CheckToken(ctx context.Context, hash []byte) (Session, error) {
 	now := s.now()
 	nowMS := now.UnixMilli()
@@ -197,6 +199,9 @@ func (s *Store) CheckToken(ctx context.Context, hash []byte) (Session, error) {
 		s.cache.put(hash, e, gen)
 	} else {
 		s.cache.hits.Add(1)
+	}
+	if e.sess != nil && e.sess.accessExpiredAt(now) {
+		return Session{}, ErrTokenExpired
 	}
 	if e.sess == nil || !e.sess.aliveAt(now) {
 		return Session{}, ErrNotFound

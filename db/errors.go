@@ -22,6 +22,10 @@ var (
 	ErrRefreshReused = errors.New("db: refresh token reused")
 	// ErrUserDisabled means the WeChat user is blocked by an operator; nothing was written.
 	ErrUserDisabled = errors.New("db: user disabled")
+	// ErrTokenExpired is CheckToken's ErrNotFound for an access token whose own lifetime
+	// has ended while its session lives (not revoked, within its idle and maximum ends):
+	// a refresh will work. errors.Is(err, ErrNotFound) holds for it too.
+	ErrTokenExpired = fmt.Errorf("%w: access token expired", ErrNotFound)
 )
 
 // mapErr turns driver errors into the package's sentinels, keeping the driver's error in

@@ -31,6 +31,13 @@ func (s *Session) aliveAt(now time.Time) bool {
 		now.Before(s.IdleExpiresAt) && now.Before(s.MaxExpiresAt)
 }
 
+// accessExpiredAt tells whether, at now, the session's access token has expired while the
+// session itself lives: the caller should refresh rather than log in again.
+func (s *Session) accessExpiredAt(now time.Time) bool {
+	return s.RevokedAt.IsZero() && !now.Before(s.AccessExpiresAt) &&
+		now.Before(s.IdleExpiresAt) && now.Before(s.MaxExpiresAt)
+}
+
 // NewSession is what a login or refresh stores: the token hashes (SHA-256) and lifetimes.
 // The store turns the lifetimes into ends at its own clock: the access token's end and the
 // idle end are capped at the session's absolute end, and the access token's at the idle end.

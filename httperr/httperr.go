@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sort"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -163,4 +164,23 @@ func lookup(err error) (sentinel, bool) {
 		}
 	}
 	return sentinel{}, false
+}
+
+// Codes is every public code this package's tables can give: the store sentinels', the bare
+// statuses' and the constructors' (invalid_request, unauthorized, store_unavailable,
+// internal). docs/api.md lists each; a test in api holds the two together.
+func Codes() []string {
+	seen := map[string]bool{"invalid_request": true, "unauthorized": true, "store_unavailable": true, "internal": true}
+	for _, s := range storeErrors {
+		seen[s.code] = true
+	}
+	for _, c := range statusCodes {
+		seen[c] = true
+	}
+	out := make([]string, 0, len(seen))
+	for c := range seen {
+		out = append(out, c)
+	}
+	sort.Strings(out)
+	return out
 }

@@ -38,7 +38,8 @@ func NoStore(c *fiber.Ctx) {
 	c.Set(fiber.HeaderPragma, "no-cache")
 }
 
-// Write answers err in the JSON error shape (with the request's id, which the client can
+// Write answers err in the JSON error shape, its message in the request's language
+// (Language), (with the request's id, which the client can
 // quote to support), logs server-side failures (5xx) and sets
 // Retry-After when the error asks for it. Errors are never cached either: some answer a
 // request that carried a token.
@@ -53,11 +54,12 @@ func Write(c *fiber.Ctx, log *slog.Logger, err error) error {
 	if e.RetryAfter > 0 {
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(e.RetryAfter))
 	}
+	msg := Localize(e, Language(c))
 	if isBindPath(c.Path()) {
-		return c.Status(e.Status).JSON(bindBody{Code: 0, Msg: e.Message,
-			Error: e.Code, Message: e.Message, WxErrcode: e.WxErrcode, RequestID: id})
+		return c.Status(e.Status).JSON(bindBody{Code: 0, Msg: msg,
+			Error: e.Code, Message: msg, WxErrcode: e.WxErrcode, RequestID: id})
 	}
-	return c.Status(e.Status).JSON(body{Error: e.Code, Message: e.Message, WxErrcode: e.WxErrcode, RequestID: id})
+	return c.Status(e.Status).JSON(body{Error: e.Code, Message: msg, WxErrcode: e.WxErrcode, RequestID: id})
 }
 
 // isBindPath tells the checkBind, bind and unbind paths, whose failures keep the code/msg

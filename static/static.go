@@ -17,9 +17,10 @@ import (
 )
 
 // FS holds the assets under their paths relative to Prefix: "css/app.css",
-// "js/htmx.min.js", "js/app.js", "img/favicon.svg".
+// "js/htmx.min.js", "js/app.js", "img/favicon.svg", and the mini-program SDK
+// "sdk/miniauth.js" (served at /static/sdk/miniauth.js for the Integrate page).
 //
-//go:embed css/*.css js/*.js img/*.svg
+//go:embed css/*.css js/*.js img/*.svg sdk/miniauth.js
 var FS embed.FS
 
 // Prefix is the URL path under which FS is served.

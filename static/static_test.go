@@ -6,7 +6,7 @@ import (
 )
 
 func TestAssetsEmbedded(t *testing.T) {
-	for _, name := range []string{"css/app.css", "js/htmx.min.js", "js/app.js"} {
+	for _, name := range []string{"css/app.css", "js/htmx.min.js", "js/app.js", "sdk/miniauth.js"} {
 		b, err := FS.ReadFile(name)
 		if err != nil {
 			t.Fatalf("%s not embedded: %v", name, err)

@@ -121,7 +121,7 @@ func samplePlayground() PlaygroundView {
 }
 
 // readOnlyPages have no change controls, even for an admin.
-var readOnlyPages = map[string]bool{"overview": true, "users": true, "audit": true, "error": true}
+var readOnlyPages = map[string]bool{"overview": true, "users": true, "audit": true, "error": true, "integrate": true, "api reference": true}
 
 // pageCase is one page to render, with the test hooks it must carry for an admin.
 type pageCase struct {
@@ -152,6 +152,16 @@ var pageCases = []pageCase{
 		[]string{"operator-row", "operator-create", "operator-disable", "operator-enable"}},
 	{"playground", NavPlayground, func(p Page) templ.Component { return PlaygroundPage(p, samplePlayground()) },
 		[]string{"playground-login", "playground-checkbind", "playground-bind", "playground-step", "playground-json", "playground-link"}},
+	{"integrate", NavIntegrate, func(p Page) templ.Component {
+		return IntegratePage(p, IntegrateView{BaseURL: "https://auth.example.com", SDKURL: "https://auth.example.com/static/sdk/miniauth.js", SpecURL: "https://auth.example.com/api/openapi.json"})
+	}, []string{"integrate", "integrate-sdk", "integrate-base-url", "integrate-app-js", "integrate-page-js", "integrate-apiref", "integrate-spec"}},
+	{"api reference", NavAPIRef, func(p Page) templ.Component {
+		return APIRefPage(p, APIRefView{Title: "miniauth", Version: "3.1.0", ErrorCodes: []string{"token_expired"}, Operations: []APIOperation{{
+			ID: "login", Method: "POST", Path: "/api/login", Summary: "Log in", Auth: "none",
+			BodyType: "application/json", Body: []APIField{{Name: "code", Type: "string", Required: true}},
+			Responses: []APIResponse{{Status: "200", Description: "A session", Fields: []APIField{{Name: "token"}}}},
+		}}})
+	}, []string{"apiref-op", "apiref-field", "apiref-response", "apiref-codes"}},
 	{"error", NavNone, func(p Page) templ.Component {
 		return ErrorPage(p, ErrorView{Status: 404, Message: "no such user"})
 	}, []string{"error-page", "error-back"}},

@@ -32,6 +32,8 @@ const (
 	NavAudit      Nav = "audit"
 	NavOperators  Nav = "operators"
 	NavPlayground Nav = "playground"
+	NavIntegrate  Nav = "integrate"
+	NavAPIRef     Nav = "apiref"
 )
 
 // Operator is the signed-in operator as the header shows them.

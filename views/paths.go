@@ -42,6 +42,8 @@ const (
 	PathAudit           = "/admin/audit"
 	PathOperators       = "/admin/operators"
 	PathPlayground      = "/admin/playground"
+	PathIntegrate       = "/admin/integrate"
+	PathAPIRef          = "/admin/api"
 	playgroundLogin     = PathPlayground + "/login"
 	playgroundCheckBind = PathPlayground + "/checkbind"
 	playgroundBind      = PathPlayground + "/bind"

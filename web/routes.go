@@ -49,6 +49,8 @@ func (h *Handler) Register(app *fiber.App) {
 	w(fiber.MethodPost, "/bindings/:id<int>/unbind", h.bindingUnbind)
 
 	r("/audit", h.auditList)
+	r("/integrate", h.integrate)
+	r("/api", h.apiRef)
 
 	w(fiber.MethodGet, "/operators", h.operatorsList)
 	w(fiber.MethodPost, "/operators", h.operatorCreate)

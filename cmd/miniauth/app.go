@@ -47,13 +47,13 @@ func buildServer(cfg Config, log *slog.Logger, store *db.Store, ln net.Listener)
 	// Both listeners, like every test, are built by api.NewApp.
 	// Every request gets an id (believed from a trusted proxy); the public listener logs
 	// each request when asked to (or at debug level).
-	pub := api.AppOptions{TrustedProxies: cfg.TrustedProxies}
+	pub := api.AppOptions{TrustedProxies: cfg.TrustedProxies, Language: cfg.APILanguage}
 	if cfg.Ops.AccessLog || log.Enabled(context.Background(), slog.LevelDebug) {
 		pub.AccessLog = log
 	}
 	s := &server{cfg: cfg, log: log, store: store,
 		public:   api.NewApp(log, web.ErrorHandler(log), pub),
-		internal: api.NewApp(log, web.ErrorHandler(log), api.AppOptions{TrustedProxies: cfg.TrustedProxies})}
+		internal: api.NewApp(log, web.ErrorHandler(log), api.AppOptions{TrustedProxies: cfg.TrustedProxies, Language: cfg.APILanguage})}
 
 	metrics := api.NewMetrics(nil)
 	var wx *wechat.Client

@@ -39,6 +39,7 @@ type Config struct {
 	AuditRetention time.Duration
 	CleanupEvery   time.Duration
 	Ops            OpsConfig // the on-call settings, parsed by parseOps
+	APILanguage    string    // default language of API error messages (config_api.go)
 	// AdminPassword is the first operator's password (MINIAUTH_ADMIN_PASSWORD, no flag:
 	// passwords stay off command lines); empty means a random one, printed once.
 	AdminPassword string
@@ -62,7 +63,7 @@ const (
 	defaultSimAddr = "127.0.0.1:8090"
 )
 
-var settings = append(baseSettings, opsSettings...)
+var settings = append(append(baseSettings, opsSettings...), apiLanguageSettings...)
 
 var baseSettings = []setting{
 	{"MINIAUTH_ADDR", "addr", defaultAddr, "public listener: /api, /admin, /static, avatars, probes"},
@@ -231,6 +232,7 @@ func parseConfig(name string, args []string, getenv func(string) string, out io.
 		errs = append(errs, fmt.Errorf("MINIAUTH_WXSIM_PUBLIC must be 0 or 1, got %q", get("MINIAUTH_WXSIM_PUBLIC")))
 	}
 	errs = append(errs, parseOps(&c.Ops, get)...)
+	errs = append(errs, parseAPILanguage(&c.APILanguage, get)...)
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, nil, err
 	}

@@ -188,4 +188,27 @@ func TestConsoleInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatalf("language switch: %v", err)
 	}
+
+	// 接入 / Integrate shows the SDK with this server's URL, which serves the SDK; the API
+	// reference is one click away.
+	err = chromedp.Do(ctx, chromedp.Click(`[data-testid="nav-integrate"]`), chromedp.WaitVisible(`[data-testid="integrate-app-js"]`))
+	if err != nil {
+		t.Fatalf("integrate page: %v", err)
+	}
+	appJS, err := chromedp.Run(ctx, chromedp.Text(`[data-testid="integrate-app-js"]`))
+	if err != nil || !strings.Contains(appJS, "baseURL: '"+in.base+"'") {
+		t.Fatalf("app.js sample without %s: %v\n%s", in.base, err, appJS)
+	}
+	sdk, err := chromedp.Run(ctx, chromedp.Evaluate[string](`fetch(document.querySelector('[data-testid="integrate-sdk"]').href).then(r => r.text())`, chromedp.EvalAwaitPromise))
+	if err != nil || !strings.Contains(sdk, "function createClient") {
+		t.Fatalf("the SDK link: %v %.100s", err, sdk)
+	}
+	err = chromedp.Do(ctx, chromedp.Click(`[data-testid="integrate-apiref"]`), chromedp.WaitVisible(`[data-testid="apiref-codes"]`))
+	if err != nil {
+		t.Fatalf("API reference: %v", err)
+	}
+	ops, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('[data-testid="apiref-op"]').length`))
+	if err != nil || ops < 14 {
+		t.Fatalf("API reference shows %d operations: %v", ops, err)
+	}
 }
