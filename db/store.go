@@ -95,6 +95,7 @@ type Store struct {
 	log     *slog.Logger
 	cache   *tokenCache
 	users   *userCache
+	apps    appsState // the apps table in memory (db/apps.go)
 	rebinds sync.Map // query with ? -> query with $n (PostgreSQL only)
 	wStmts  sync.Map // query -> *sqlx.Stmt prepared on w
 	rStmts  sync.Map // query -> *sqlx.Stmt prepared on r (SQLite; on PostgreSQL r is w)
