@@ -19,7 +19,7 @@ import (
 // that what is shown of WeChat user WxUserID, or of account AccountID, changed.
 type Revocation struct {
 	ID, SessionID int64
-	WxUserID      int64 // 0: none
+	WxUserID      int64  // 0: none
 	AccountID     int64  // 0: none
 	AppID         string // "": none; else the apps changed
 	At            time.Time
