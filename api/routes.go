@@ -39,12 +39,15 @@ type Config struct {
 	Hasher         *password.Hasher // checks account passwords on bind; nil = OWASP, one per core
 	AvatarDecodes  *DecodeGate      // bounds avatar decodes in flight; nil = DefaultAvatarDecodes
 	Now            func() time.Time // nil = the store's clock (Options.Now); tests may give their own
+	// Apps are the deployment's mini-programs; nil: the one the WeChat client speaks for.
+	Apps Apps
 }
 
 // Handler serves the API from its dependencies.
 type Handler struct {
 	store   *db.Store
-	wx      WeChat
+	wx      WeChat // the default app's client, when Config.Apps is nil
+	apps    Apps
 	cfg     Config
 	log     *slog.Logger
 	metrics *Metrics
@@ -61,6 +64,9 @@ func New(store *db.Store, wx WeChat, cfg Config, log *slog.Logger, metrics *Metr
 	if cfg.Now == nil {
 		cfg.Now = store.Now // the store's clock: one clock per server
 	}
+	if cfg.Apps == nil {
+		cfg.Apps = oneApp{wx}
+	}
 	if cfg.PhoneRate <= 0 {
 		cfg.PhoneRate = 5
 	}
@@ -75,7 +81,7 @@ func New(store *db.Store, wx WeChat, cfg Config, log *slog.Logger, metrics *Metr
 	}
 	metrics.Observe(store, cfg.Hasher, cfg.AvatarDecodes)
 	h := &Handler{store: store, wx: wx, cfg: cfg, log: log, metrics: metrics,
-		phone: newUserRate(cfg.PhoneRate, time.Minute), hasher: cfg.Hasher}
+		phone: newUserRate(cfg.PhoneRate, time.Minute), hasher: cfg.Hasher, apps: cfg.Apps}
 	if cfg.LoginRatePerIP > 0 {
 		h.logins = newIPLimit(store, cfg.LoginRatePerIP, h.now, log)
 	}
