@@ -232,7 +232,7 @@ func TestTwoAppsOnePerson(t *testing.T) {
 
 func TestRefererAppID(t *testing.T) {
 	for ref, want := range map[string]string{
-		"https://servicewechat.com/wx1111111111111111/3/page-frame.html": "wx1111111111111111",
+		"https://servicewechat.com/wx1111111111111111/3/page-frame.html":        "wx1111111111111111",
 		"https://servicewechat.com/wx1111111111111111/devtools/page-frame.html": "wx1111111111111111",
 		"https://servicewechat.com/wx1111111111111111":                          "",
 		"https://example.com/wx1111111111111111/3/page-frame.html":              "",
