@@ -286,6 +286,19 @@ type AuditView struct {
 	Cursors Cursors
 }
 
+// AppRow is one mini-program of the deployment. It has no field for the secret.
+type AppRow struct {
+	AppID, Name          string
+	Enabled, LinkUnionID bool
+	Default              bool // the app of requests naming none
+	CreatedAt            time.Time
+}
+
+// AppsView is the apps page (admins only).
+type AppsView struct {
+	Apps []AppRow
+}
+
 // OperatorRow is one console operator.
 type OperatorRow struct {
 	ID          int64

@@ -127,7 +127,7 @@ func buildServer(cfg Config, log *slog.Logger, store *db.Store, ln net.Listener)
 	h.Register(s.public)
 	h.RegisterInternal(s.internal)
 	web.New(store, store.Keys(), web.Config{
-		PublicURL: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies, Simulator: cfg.Simulated(), Hasher: s.hasher,
+		PublicURL: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies, Simulator: cfg.Simulated(), Hasher: s.hasher, DefaultApp: defaultApp,
 		SelfURL: "http://" + loopback(ln.Addr()), Observer: metrics,
 	}, log).Register(s.public)
 	s.internal.Use(pprof.New())

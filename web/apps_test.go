@@ -1,0 +1,60 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"miniauth/db"
+	"miniauth/db/dbtest"
+)
+
+// TestAppsPage: an admin creates an app, disables it, turns its link off and replaces its
+// secret on /admin/apps; the page never shows a secret; viewers get 403 and change nothing.
+func TestAppsPage(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, s *db.Store) {
+		ctx := context.Background()
+		e := newEnv(t, s)
+		b := e.browser()
+		b.signIn("admin")
+		if p := b.get("/admin/apps"); p.status != http.StatusOK {
+			t.Fatalf("apps page: %d", p.status)
+		}
+		const appid, secret, rotated = "wx4444444444444444", "page-secret-0f1e2d3c", "page-secret-rotated-99"
+		p := b.follow("/admin/apps", url.Values{"appid": {appid}, "name": {"Card"}, "secret": {secret}, "link": {"1"}})
+		if kind, msg := p.flash(); kind != "success" || !strings.Contains(msg, appid) {
+			t.Fatalf("create: flash %s %q", kind, msg)
+		}
+		if p.count("app-row") != 1 || strings.Contains(p.body, secret) {
+			t.Fatalf("apps page: %d rows; secret shown: %v", p.count("app-row"), strings.Contains(p.body, secret))
+		}
+		if kind, _ := b.follow("/admin/apps", url.Values{"appid": {"bad id"}, "secret": {"x"}}).flash(); kind != "error" {
+			t.Fatalf("bad appid accepted: %s", kind)
+		}
+		b.follow("/admin/apps/"+appid+"/disable", url.Values{})
+		b.follow("/admin/apps/"+appid+"/link/off", url.Values{})
+		p = b.follow("/admin/apps/"+appid+"/secret", url.Values{"secret": {rotated}})
+		if strings.Contains(p.body, rotated) {
+			t.Fatal("the new secret is shown")
+		}
+		a, err := s.AppByID(ctx, appid)
+		if err != nil || a.Enabled || a.LinkUnionID || a.Secret() != rotated {
+			t.Fatalf("after the admin's changes: %+v %v", a, err)
+		}
+
+		v := e.browser()
+		v.signIn("viewer")
+		v.get("/admin")
+		if p := v.get("/admin/apps"); p.status != http.StatusForbidden {
+			t.Fatalf("viewer sees the apps page: %d", p.status)
+		}
+		if p := v.post("/admin/apps/"+appid+"/enable", url.Values{}); p.status != http.StatusForbidden {
+			t.Fatalf("viewer enable: %d", p.status)
+		}
+		if a, _ := s.AppByID(ctx, appid); a.Enabled {
+			t.Fatal("a viewer enabled the app")
+		}
+	})
+}
