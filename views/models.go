@@ -44,6 +44,8 @@ type Overview struct {
 	LoginsToday    int64
 	BindsToday     int64
 	Days           []DayStat // oldest first
+	App            string    // the app the counts are of; "": every app
+	Apps           []string  // the deployment's AppIDs, for the choice
 }
 
 // BindConversion is the share of WeChat users bound to an account, e.g. "42.5%", or "—"

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"miniauth/db"
 	"miniauth/db/dbtest"
@@ -55,6 +56,41 @@ func TestAppsPage(t *testing.T) {
 		}
 		if a, _ := s.AppByID(ctx, appid); a.Enabled {
 			t.Fatal("a viewer enabled the app")
+		}
+	})
+}
+
+// TestOverviewAndUsersByApp: the overview counts one app or all, and the users list
+// filters by app.
+func TestOverviewAndUsersByApp(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, s *db.Store) {
+		ctx := context.Background()
+		e := newEnv(t, s)
+		const other = "wx5555555555555555"
+		for _, id := range []string{testAppID, other} {
+			if _, err := s.CreateApp(ctx, db.AppInput{AppID: id, Secret: "x"}, db.SystemActor("test")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		e.wxUser("o_one", "One", "")
+		e.wxUser("o_two", "Two", "")
+		ns := db.NewSession{TokenHash: []byte("h-three-0123456789012345678901"), RefreshHash: []byte("r-three-0123456789012345678901"),
+			Now: time.Now(), AccessExpiresAt: time.Now().Add(time.Hour), IdleExpiresAt: time.Now().Add(time.Hour), MaxExpiresAt: time.Now().Add(time.Hour)}
+		if _, _, err := s.Login(ctx, db.LoginInput{AppID: other, OpenID: "o_three", Session: ns}); err != nil {
+			t.Fatal(err)
+		}
+		b := e.browser()
+		b.signIn("admin")
+		for _, c := range []struct{ path, want string }{{"/admin", "3"}, {"/admin?app=" + other, "1"}, {"/admin?app=" + testAppID, "2"}} {
+			if got := b.get(c.path).text("stat-users-value"); got != c.want {
+				t.Errorf("%s: users %q, want %s", c.path, got, c.want)
+			}
+		}
+		if p := b.get("/admin/users?app=" + other); p.count("user-row") != 1 || p.count("users-filter-app") != 1 {
+			t.Fatalf("users of %s: %d rows", other, p.count("user-row"))
+		}
+		if p := b.get("/admin/users"); p.count("user-row") != 3 {
+			t.Fatalf("users of all apps: %d rows", p.count("user-row"))
 		}
 	})
 }

@@ -65,6 +65,7 @@ type Handler struct {
 	cookies *sessions.CookieStore
 	hasher  *password.Hasher
 	totals  *totalsCache
+	perApp  appTotals // the overview of one app
 	play    *playgrounds
 }
 
