@@ -22,6 +22,7 @@ type introspectResponse struct {
 	UserID    int64        `json:"user_id,omitempty"`
 	OpenID    string       `json:"openid,omitempty"`
 	UnionID   string       `json:"unionid,omitempty"`
+	AppID     string       `json:"appid,omitempty"` // the mini-program the session was started in
 	Account   *accountView `json:"account"`
 	ExpiresIn int64        `json:"expires_in,omitempty"`
 }
@@ -56,7 +57,7 @@ func (h *Handler) introspect(c *fiber.Ctx) error {
 		return storeUnavailable(err)
 	}
 	resp := introspectResponse{Active: true, SessionID: s.ID, UserID: u.ID, OpenID: u.OpenID,
-		UnionID: u.UnionID, ExpiresIn: seconds(s.AccessExpiresAt.Sub(now))}
+		UnionID: u.UnionID, AppID: s.AppID, ExpiresIn: seconds(s.AccessExpiresAt.Sub(now))}
 	if s.AccountID != 0 {
 		if resp.Account, err = h.accountView(c, s.AccountID); err != nil {
 			return err

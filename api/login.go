@@ -12,7 +12,8 @@ import (
 
 // loginRequest is the body of POST /api/login.
 type loginRequest struct {
-	Code string `json:"code"`
+	Code  string `json:"code"`
+	AppID string `json:"appid"` // optional: else the Referer's, else the default app
 }
 
 // loginResponse is the answer to a login and to a refresh.
@@ -46,7 +47,11 @@ func (h *Handler) login(c *fiber.Ctx) error {
 	if err := validCode(req.Code); err != nil {
 		return err
 	}
-	res, err := h.codeLogin(c, strings.TrimSpace(req.Code), false)
+	wx, err := h.requestApp(c, req.AppID)
+	if err != nil {
+		return err
+	}
+	res, err := h.codeLogin(c, wx, strings.TrimSpace(req.Code), false)
 	if err != nil {
 		return err
 	}
@@ -65,22 +70,23 @@ type codeLoginResult struct {
 	ticket             string    // checkBind, not bound: the bind ticket only the client gets
 }
 
-// codeLogin is the one code-login path, /api/login's and checkBind's: WeChat's
+// codeLogin is the one code-login path, /api/login's and checkBind's, with the client of
+// the request's app (requestApp): WeChat's
 // code2Session (concurrent calls with one code share one exchange, see
 // wechat.Client.Code2Session), the errcode mapping (wechatError), the user upsert with the
 // disabled-user and disabled-account checks and the new session (db.Store.Login, or
 // db.Store.CheckBind when withTicket: a bound user gets a session, the others a bind
 // ticket; both run the store's one codeLogin), and the miniauth_logins_total count of
 // every outcome.
-func (h *Handler) codeLogin(c *fiber.Ctx, code string, withTicket bool) (codeLoginResult, error) {
+func (h *Handler) codeLogin(c *fiber.Ctx, wx WeChat, code string, withTicket bool) (codeLoginResult, error) {
 	ctx := c.UserContext()
-	ws, err := h.wx.Code2Session(ctx, code)
+	ws, err := wx.Code2Session(ctx, code)
 	if err != nil {
 		h.metrics.logins.WithLabelValues("wechat_error").Inc()
 		return codeLoginResult{}, h.wechatError(ctx, err)
 	}
 	iss := h.issue(c)
-	in := db.LoginInput{AppID: h.wx.AppID(), OpenID: ws.OpenID, UnionID: ws.UnionID,
+	in := db.LoginInput{AppID: wx.AppID(), OpenID: ws.OpenID, UnionID: ws.UnionID,
 		SessionKey: ws.SessionKey, Session: iss.NewSession}
 	var out codeLoginResult
 	if withTicket {

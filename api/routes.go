@@ -38,12 +38,15 @@ type Config struct {
 	PhoneRate      int              // getPhoneNumber calls per user per minute; 0 = 5
 	Hasher         *password.Hasher // checks account passwords on bind; nil = OWASP, one per core
 	AvatarDecodes  *DecodeGate      // bounds avatar decodes in flight; nil = DefaultAvatarDecodes
+	// Apps are the deployment's mini-programs; nil: the one the WeChat client speaks for.
+	Apps Apps
 }
 
 // Handler serves the API from its dependencies.
 type Handler struct {
 	store   *db.Store
-	wx      WeChat
+	wx      WeChat // the default app's client, when Config.Apps is nil
+	apps    Apps
 	cfg     Config
 	log     *slog.Logger
 	metrics *Metrics
@@ -57,6 +60,9 @@ type Handler struct {
 
 // New builds the API handler.
 func New(store *db.Store, wx WeChat, cfg Config, log *slog.Logger, metrics *Metrics) *Handler {
+	if cfg.Apps == nil {
+		cfg.Apps = oneApp{wx}
+	}
 	if cfg.PhoneRate <= 0 {
 		cfg.PhoneRate = 5
 	}
@@ -71,7 +77,7 @@ func New(store *db.Store, wx WeChat, cfg Config, log *slog.Logger, metrics *Metr
 	}
 	metrics.Observe(store, cfg.Hasher, cfg.AvatarDecodes)
 	h := &Handler{store: store, wx: wx, cfg: cfg, log: log, metrics: metrics,
-		phone: newUserRate(cfg.PhoneRate, time.Minute), hasher: cfg.Hasher}
+		phone: newUserRate(cfg.PhoneRate, time.Minute), hasher: cfg.Hasher, apps: cfg.Apps}
 	if cfg.LoginRatePerIP > 0 {
 		h.logins = newIPLimit(store, cfg.LoginRatePerIP, h.now, log)
 	}

@@ -47,36 +47,43 @@ type notBoundResponse struct {
 	ExpiresIn  int64  `json:"expires_in"`
 }
 
-// checkBindCode reads the wx.login code from the query, or from a JSON or form body.
-func checkBindCode(c *fiber.Ctx) (string, error) {
-	code := c.Query("code")
+// checkBindCode reads the wx.login code, and the appid when one is named there, from the
+// query, or from a JSON or form body (requestApp reads a query appid).
+func checkBindCode(c *fiber.Ctx) (code, appid string, err error) {
+	code = c.Query("code")
 	if code == "" && c.Method() == fiber.MethodPost && len(c.Request().Body()) > 0 {
 		ct := strings.ToLower(c.Get(fiber.HeaderContentType))
 		switch {
 		case strings.HasPrefix(ct, fiber.MIMEApplicationForm), strings.HasPrefix(ct, fiber.MIMEMultipartForm):
 			code = c.FormValue("code")
+			appid = c.FormValue("appid")
 		default:
 			var req loginRequest
 			if err := decodeJSON(c, &req); err != nil {
-				return "", err
+				return "", "", err
 			}
 			code = req.Code
+			appid = req.AppID
 		}
 	}
 	if err := validCode(code); err != nil {
-		return "", err
+		return "", "", err
 	}
-	return strings.TrimSpace(code), nil
+	return strings.TrimSpace(code), appid, nil
 }
 
 // checkBind exchanges a wx.login code and tells whether the user is bound: bound users get
 // a session carrying their account, the others a bind ticket for POST /api/user/bind.
 func (h *Handler) checkBind(c *fiber.Ctx) error {
-	code, err := checkBindCode(c)
+	code, appid, err := checkBindCode(c)
 	if err != nil {
 		return err
 	}
-	res, err := h.codeLogin(c, code, true)
+	wx, err := h.requestApp(c, appid)
+	if err != nil {
+		return err
+	}
+	res, err := h.codeLogin(c, wx, code, true)
 	if err != nil {
 		return err
 	}

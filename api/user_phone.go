@@ -52,7 +52,11 @@ func (h *Handler) userPhone(c *fiber.Ctx) error {
 		return err
 	}
 	ctx := c.UserContext()
-	p, err := h.wx.PhoneNumber(ctx, code, u.OpenID)
+	wx, err := h.sessionApp(ctx, s.AppID)
+	if err != nil {
+		return err
+	}
+	p, err := wx.PhoneNumber(ctx, code, u.OpenID)
 	if err != nil {
 		return h.phoneError(ctx, err)
 	}

@@ -221,7 +221,7 @@ func (h *Handler) decryptedUserInfo(u db.WxUser, enc, iv string) (wechat.UserInf
 		if k == "" {
 			continue
 		}
-		plain, err := wechat.Decrypt(h.wx.AppID(), k, enc, iv)
+		plain, err := wechat.Decrypt(u.AppID, k, enc, iv)
 		if errors.Is(err, wechat.ErrWatermark) {
 			return wechat.UserInfo{}, newError(http.StatusBadRequest, "invalid_signature",
 				"encryptedData was made for another mini-program (watermark appid mismatch)")

@@ -63,6 +63,16 @@ func TestNoChangeWithoutItsAudit(t *testing.T) {
 			t.Fatal(err)
 		}
 		execSQL(t, s, `INSERT INTO operator_signin_attempts (at, username, ip) VALUES (?, 'ops', '198.51.100.1')`, now.UnixMilli())
+		_, err = s.CreateApp(ctx, db.AppInput{AppID: "wxapp1", Secret: "old"}, sys)
+		must(t, err)
+		linkAcc, err := s.CreateAccount(ctx, "linked", "", "$argon2id$old", sys)
+		must(t, err)
+		fay, _, err := at(t, s, now).Login(ctx, db.LoginInput{AppID: "wxapp1", OpenID: "o_fay1", UnionID: "u_fay", Session: newSession()})
+		must(t, err)
+		must(t, s.OperatorBind(ctx, fay.ID, linkAcc.ID, "fixture", sys))
+		appRow := func(col string) int64 {
+			return queryInt(t, s, `SELECT COUNT(*) FROM apps WHERE appid = 'wxapp1' AND `+col)
+		}
 		audits := count(t, s, "audit_events")
 
 		breakAudit(t, s)
@@ -140,6 +150,22 @@ func TestNoChangeWithoutItsAudit(t *testing.T) {
 			}, func() bool { return queryInt(t, s, `SELECT COUNT(*) FROM accounts WHERE username = 'imported'`) != 0 }},
 			{"operator bind", func() error { return s.OperatorBind(ctx, ben.ID, free.ID, "x", ops) }, func() bool { return bound(ben.ID) != 0 }},
 			{"operator unbind", func() error { return s.OperatorUnbind(ctx, cal.ID, "x", ops) }, func() bool { return bound(cal.ID) != 1 }},
+			{"app create", func() error { _, err := s.CreateApp(ctx, db.AppInput{AppID: "wxapp2", Secret: "x"}, ops); return err }, func() bool {
+				return count(t, s, "apps") != 1
+			}},
+			{"app disable", func() error { return s.SetAppEnabled(ctx, "wxapp1", false, ops) }, func() bool { return appRow("enabled") != 1 }},
+			{"app link", func() error { return s.SetAppLinkUnionID(ctx, "wxapp1", false, ops) }, func() bool { return appRow("link_unionid") != 1 }},
+			{"app rename", func() error { return s.SetAppName(ctx, "wxapp1", "new", ops) }, func() bool { return appRow("name = 'new'") != 0 }},
+			{"app secret", func() error { return s.SetAppSecret(ctx, "wxapp1", "new", ops) }, func() bool {
+				a, err := s.AppByID(ctx, "wxapp1")
+				return err != nil || a.Secret() != "old"
+			}},
+			{"login linked by unionid", func() error {
+				_, _, err := at(t, s, now).Login(ctx, db.LoginInput{AppID: "wxapp3", OpenID: "o_fay3", UnionID: "u_fay", Session: newSession()})
+				return err
+			}, func() bool {
+				return queryInt(t, s, `SELECT COUNT(*) FROM wx_users WHERE openid = 'o_fay3'`) != 0
+			}},
 			{"bind", func() error {
 				_, err := at(t, s, now).Bind(ctx, bindInput(ticket, res.User.ID, free.ID, "free"))
 				return err

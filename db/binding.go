@@ -432,6 +432,9 @@ func (s *Store) Unbind(ctx context.Context, in UnbindInput) (Session, error) {
 		if err != nil {
 			return err
 		}
+		if _, err := s.exec(ctx, tx, `UPDATE wx_users SET unlinked_at = ? WHERE id = ?`, now.UnixMilli(), in.WxUserID); err != nil {
+			return err
+		}
 		if ended, err = s.revokeWhere(ctx, tx, now, "unbind", `wx_user_id = ? AND (account_id = ? OR id = ?)`,
 			in.WxUserID, account, in.SessionID); err != nil {
 			return err

@@ -98,8 +98,23 @@ type ConsoleTotals struct {
 // CountTotals counts the overview's totals. It reads whole tables, so the console calls
 // it at most once a minute, in the background, never per page view.
 func (s *Store) CountTotals(ctx context.Context) (ConsoleTotals, error) {
+	return s.CountAppTotals(ctx, "")
+}
+
+// CountAppTotals counts the overview's totals of one app (users, bindings and live
+// sessions of that app; accounts are the deployment's), or of all when appid is "".
+func (s *Store) CountAppTotals(ctx context.Context, appid string) (ConsoleTotals, error) {
 	now := s.now()
 	var t ConsoleTotals
+	if appid != "" {
+		err := s.row(ctx, s.r, `SELECT
+		(SELECT COUNT(*) FROM wx_users WHERE appid = ? AND deleted_at IS NULL),
+		(SELECT COUNT(*) FROM bindings WHERE appid = ?),
+		(SELECT COUNT(*) FROM accounts),
+		(SELECT COUNT(*) FROM sessions WHERE appid = ? AND revoked_at IS NULL AND idle_expires_at > ? AND max_expires_at > ?)`,
+			appid, appid, appid, now.UnixMilli(), now.UnixMilli()).Scan(&t.Users, &t.BoundUsers, &t.Accounts, &t.ActiveSessions)
+		return t, wrap("count app totals", err)
+	}
 	err := s.row(ctx, s.r, `SELECT
 		(SELECT COUNT(*) FROM wx_users WHERE deleted_at IS NULL),
 		(SELECT COUNT(*) FROM bindings),

@@ -17,6 +17,7 @@ type UserFilter struct {
 	Bound    string // "yes", "no" or "" for both
 	Disabled bool   // only disabled users
 	HasPhone bool   // only users with a phone number
+	AppID    string // only users of this app; "" for all
 }
 
 // UserListRow is one WeChat user in a console list, with the account it is bound to.
@@ -50,6 +51,9 @@ func (s *Store) ListWxUsers(ctx context.Context, f UserFilter, k Keyset) ([]User
 	}
 	if f.HasPhone {
 		w.add("u.phone <> ''")
+	}
+	if f.AppID != "" {
+		w.add("u.appid = ?", f.AppID)
 	}
 	if q := strings.TrimSpace(f.Q); q != "" {
 		s.userSearch(&w, q, k)
@@ -177,4 +181,42 @@ func (s *Store) BindingOfWxUser(ctx context.Context, wxUserID int64) (ConsoleBin
 		return ConsoleBinding{}, wrap(fmt.Sprintf("binding of wx user %d", wxUserID), err)
 	}
 	return b, nil
+}
+
+// PersonUser is the same person (same unionid) as a user, in another app: its user, the
+// account it is bound to and how many live sessions it has.
+type PersonUser struct {
+	ID                    int64
+	AppID, OpenID         string
+	Nickname              string
+	AccountID             int64 // 0: not bound
+	Username, AccountName string
+	LiveSessions          int
+}
+
+// SamePerson lists the live users sharing wxUserID's unionid in the deployment's other
+// apps (none when it has no unionid), by AppID, at most 50.
+func (s *Store) SamePerson(ctx context.Context, wxUserID int64) ([]PersonUser, error) {
+	now := s.now()
+	rows, err := s.rows(ctx, s.r, `SELECT o.id, o.appid, o.openid, o.nickname, COALESCE(b.account_id, 0),
+		COALESCE(a.username, ''), COALESCE(a.name, ''),
+		(SELECT COUNT(*) FROM sessions x WHERE x.wx_user_id = o.id AND x.revoked_at IS NULL
+			AND x.idle_expires_at > ? AND x.max_expires_at > ?)
+		FROM wx_users u JOIN wx_users o ON o.unionid = u.unionid AND o.id <> u.id
+		LEFT JOIN bindings b ON b.wx_user_id = o.id LEFT JOIN accounts a ON a.id = b.account_id
+		WHERE u.id = ? AND o.deleted_at IS NULL ORDER BY o.appid, o.id LIMIT 50`,
+		now.UnixMilli(), now.UnixMilli(), wxUserID)
+	if err != nil {
+		return nil, wrap("same person", err)
+	}
+	defer rows.Close()
+	var out []PersonUser
+	for rows.Next() {
+		var p PersonUser
+		if err := rows.Scan(&p.ID, &p.AppID, &p.OpenID, &p.Nickname, &p.AccountID, &p.Username, &p.AccountName, &p.LiveSessions); err != nil {
+			return nil, wrap("same person", err)
+		}
+		out = append(out, p)
+	}
+	return out, wrap("same person", rows.Err())
 }

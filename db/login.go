@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"math/rand/v2"
 	"time"
 
@@ -54,6 +55,11 @@ func (s *Store) codeLogin(ctx context.Context, op string, in LoginInput, ticketH
 		u, bound, newUser, err := s.upsertWxUser(ctx, tx, in, sealed, now, &shownChanged)
 		if err != nil {
 			return err
+		}
+		if bound == 0 && u.UnionID != "" {
+			if bound, err = s.linkByUnionID(ctx, tx, u, in, now); err != nil {
+				return err
+			}
 		}
 		res = CheckBindResult{User: u, AccountID: bound}
 		if ticketHash == nil || bound != 0 {
@@ -196,4 +202,66 @@ func b2i(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// linkByUnionID gives an unbound WeChat user of app in.AppID the account the same person
+// (same unionid) bound in another app of the deployment, inside the login's transaction,
+// unless the app's link_unionid setting is off (an app without a row links) or the user's
+// own binding was removed before (unlinked_at: unbinding in one app is not undone by the
+// next login). The binding
+// is audited as "bind.unionid" and counted as a bind. It returns the account now bound
+// (0: none). When several are possible the oldest binding wins; an account disabled, or
+// already bound to someone else in this app, is passed over. A concurrent login of the
+// same person may have linked first: its binding is found and used (ON CONFLICT DO NOTHING
+// waits for it), so N logins at once make one binding and never fail for it.
+func (s *Store) linkByUnionID(ctx context.Context, tx *sqlx.Tx, u WxUser, in LoginInput, now time.Time) (int64, error) {
+	var on, unlinked bool
+	var have sql.NullInt64
+	if err := s.row(ctx, tx, `SELECT COALESCE((SELECT link_unionid FROM apps WHERE appid = ?), TRUE),
+		(SELECT account_id FROM bindings WHERE wx_user_id = ?),
+		(SELECT unlinked_at IS NOT NULL FROM wx_users WHERE id = ?)`, in.AppID, u.ID, u.ID).Scan(&on, &have, &unlinked); err != nil {
+		return 0, err
+	}
+	if have.Valid { // bound since the user row was read (a concurrent first login)
+		return have.Int64, nil
+	}
+	if !on || unlinked {
+		return 0, nil
+	}
+	var (
+		account, fromUser int64
+		fromApp           string
+	)
+	err := s.row(ctx, tx, `SELECT b.account_id, b.wx_user_id, b.appid FROM wx_users o
+		JOIN bindings b ON b.wx_user_id = o.id
+		JOIN accounts a ON a.id = b.account_id
+		WHERE o.unionid = ? AND o.appid <> ? AND o.deleted_at IS NULL AND NOT o.disabled AND NOT a.disabled
+		AND NOT EXISTS (SELECT 1 FROM bindings x WHERE x.appid = ? AND x.account_id = b.account_id)
+		ORDER BY b.created_at, b.wx_user_id LIMIT 1`, u.UnionID, in.AppID, in.AppID).Scan(&account, &fromUser, &fromApp)
+	if mapErr(err) == ErrNotFound {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	res, err := s.exec(ctx, tx, `INSERT INTO bindings (wx_user_id, appid, account_id, created_at, created_by)
+		VALUES (?, ?, ?, ?, 'unionid') ON CONFLICT DO NOTHING`, u.ID, in.AppID, account, now.UnixMilli())
+	if err != nil {
+		return 0, err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		// A concurrent login linked this user first, or bound the account here to someone
+		// else: whatever is committed now decides.
+		err := s.row(ctx, tx, `SELECT account_id FROM bindings WHERE wx_user_id = ?`, u.ID).Scan(&have)
+		if mapErr(err) == ErrNotFound {
+			return 0, nil
+		}
+		return have.Int64, err
+	}
+	actor := UserActor(u.ID, in.Session.IP)
+	if err := s.addAudit(ctx, tx, actor.event(now, "bind.unionid", wxUserTarget(u.ID),
+		fmt.Sprintf("bound to account %d, linked by unionid from app %s (wx_user:%d)", account, fromApp, fromUser))); err != nil {
+		return 0, err
+	}
+	return account, s.bumpStats(ctx, tx, now, 0, 1, 0)
 }

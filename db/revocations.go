@@ -19,8 +19,9 @@ import (
 // that what is shown of WeChat user WxUserID, or of account AccountID, changed.
 type Revocation struct {
 	ID, SessionID int64
-	WxUserID      int64 // 0: none
-	AccountID     int64 // 0: none
+	WxUserID      int64  // 0: none
+	AccountID     int64  // 0: none
+	AppID         string // "": none; else the apps changed
 	At            time.Time
 }
 
@@ -57,7 +58,7 @@ func scanRevocations(rows interface {
 	var out []Revocation
 	for rows.Next() {
 		var r Revocation
-		if err := rows.Scan(&r.ID, &r.SessionID, &r.WxUserID, &r.AccountID, msTime{&r.At}); err != nil {
+		if err := rows.Scan(&r.ID, &r.SessionID, &r.WxUserID, &r.AccountID, &r.AppID, msTime{&r.At}); err != nil {
 			return nil, wrap("scan revocations", err)
 		}
 		out = append(out, r)
@@ -89,14 +90,15 @@ func (s *Store) revocationsIn(ctx context.Context, ids []int64) ([]Revocation, e
 }
 
 const (
-	revocationColumns     = `id, session_id, COALESCE(wx_user_id, 0), COALESCE(account_id, 0), at`
+	revocationColumns     = `id, session_id, COALESCE(wx_user_id, 0), COALESCE(account_id, 0), COALESCE(appid, ''), at`
 	revocationsInPostgres = `SELECT ` + revocationColumns + ` FROM revocations WHERE id = ANY(?::bigint[])`
 	revocationsInSQLite   = `SELECT ` + revocationColumns + ` FROM revocations WHERE id IN (SELECT value FROM json_each(?))`
 )
 
 // applyFeed forgets what feed entries name: sessions from the token cache, users and
-// accounts from the profile cache.
-func (s *Store) applyFeed(batch []Revocation) {
+// accounts from the profile cache; an app change reloads the apps.
+func (s *Store) applyFeed(ctx context.Context, batch []Revocation) {
+	appsChanged := false
 	ids := make([]int64, 0, len(batch))
 	var keys []userKey
 	for _, r := range batch {
@@ -109,15 +111,34 @@ func (s *Store) applyFeed(batch []Revocation) {
 		if r.AccountID != 0 {
 			keys = append(keys, userKey{account: true, id: r.AccountID})
 		}
+		appsChanged = appsChanged || r.AppID != ""
 	}
 	s.cache.dropSessions(ids)
 	s.users.drop(keys...)
+	if appsChanged {
+		s.reloadAppsOrForget(ctx)
+	}
 }
 
-// flushCaches forgets every cached session, user and account.
-func (s *Store) flushCaches() {
+// flushCaches forgets every cached session, user and account, and reloads the apps.
+func (s *Store) flushCaches(ctx context.Context) {
 	s.cache.flush()
 	s.users.flush()
+	s.reloadAppsOrForget(ctx)
+}
+
+// reloadAppsOrForget reloads the apps; when it cannot, it forgets them so the next use
+// reads them again.
+func (s *Store) reloadAppsOrForget(ctx context.Context) {
+	if s.apps.cur.Load() == nil && len(s.appHooks()) == 0 {
+		return // never used here: loaded at first use
+	}
+	if err := s.ReloadApps(ctx); err != nil {
+		s.apps.cur.Store(nil)
+		if ctx.Err() == nil {
+			s.log.Warn("apps changed but could not be reloaded; reading them at next use", "err", err)
+		}
+	}
 }
 
 // feedFollower is the state of FollowRevocations: the newest id seen and the ids skipped
@@ -182,7 +203,7 @@ func (s *Store) pollRevocations(ctx context.Context, f *feedFollower) error {
 		if err := s.row(ctx, s.r, `SELECT COALESCE(MAX(id), 0) FROM revocations`).Scan(&end); err != nil {
 			return wrap("revocations end", err)
 		}
-		s.flushCaches()
+		s.flushCaches(ctx)
 		f.last = end
 		return nil
 	}
@@ -198,7 +219,7 @@ func (s *Store) pollRevocations(ctx context.Context, f *feedFollower) error {
 			}
 			f.last = r.ID
 		}
-		s.applyFeed(batch)
+		s.applyFeed(ctx, batch)
 		if len(batch) < revocationBatch {
 			break
 		}
@@ -223,7 +244,7 @@ func (s *Store) pollRevocations(ctx context.Context, f *feedFollower) error {
 	for _, r := range found {
 		delete(f.gaps, r.ID)
 	}
-	s.applyFeed(found)
+	s.applyFeed(ctx, found)
 	return nil
 }
 
@@ -233,7 +254,9 @@ func (s *Store) listen(wake func()) (stop func()) {
 	l := pq.NewListener(s.listenURL, 100*time.Millisecond, 10*time.Second, func(ev pq.ListenerEventType, err error) {
 		switch ev {
 		case pq.ListenerEventConnected, pq.ListenerEventReconnected:
-			s.flushCaches()
+			s.cache.flush()
+			s.users.flush()
+			go s.reloadAppsOrForget(context.Background())
 			wake()
 		case pq.ListenerEventDisconnected:
 			s.log.Warn("revocations listener disconnected; polling until it reconnects", "err", err)

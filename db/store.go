@@ -95,10 +95,11 @@ type Store struct {
 	log     *slog.Logger
 	cache   *tokenCache
 	users   *userCache
-	rebinds sync.Map // query with ? -> query with $n (PostgreSQL only)
-	wStmts  sync.Map // query -> *sqlx.Stmt prepared on w
-	rStmts  sync.Map // query -> *sqlx.Stmt prepared on r (SQLite; on PostgreSQL r is w)
-	pending sync.Map // queries met first inside a transaction, to prepare on w
+	apps    appsState // the apps table in memory (db/apps.go)
+	rebinds sync.Map  // query with ? -> query with $n (PostgreSQL only)
+	wStmts  sync.Map  // query -> *sqlx.Stmt prepared on w
+	rStmts  sync.Map  // query -> *sqlx.Stmt prepared on r (SQLite; on PostgreSQL r is w)
+	pending sync.Map  // queries met first inside a transaction, to prepare on w
 
 	pooled    bool   // behind a transaction pooler: nothing prepared, no session locks
 	listenURL string // where the revocation feed's LISTEN connection goes; empty: poll only

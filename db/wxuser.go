@@ -223,6 +223,11 @@ func (s *Store) DeleteWxUser(ctx context.Context, id int64, actor AuditActor) er
 		if err != nil && mapErr(err) != ErrNotFound {
 			return err
 		}
+		if account != 0 { // not linked again by unionid when the user comes back
+			if _, err := s.exec(ctx, tx, `UPDATE wx_users SET unlinked_at = ? WHERE id = ?`, now.UnixMilli(), id); err != nil {
+				return err
+			}
+		}
 		if _, err := s.exec(ctx, tx, `DELETE FROM bind_tickets WHERE wx_user_id = ?`, id); err != nil {
 			return err
 		}

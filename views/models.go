@@ -44,6 +44,8 @@ type Overview struct {
 	LoginsToday    int64
 	BindsToday     int64
 	Days           []DayStat // oldest first
+	App            string    // the app the counts are of; "": every app
+	Apps           []string  // the deployment's AppIDs, for the choice
 }
 
 // BindConversion is the share of WeChat users bound to an account, e.g. "42.5%", or "—"
@@ -62,12 +64,14 @@ type UserFilter struct {
 	Bound    string // "yes", "no" or "" for both
 	Disabled bool   // only disabled users
 	HasPhone bool   // only users with a phone number
+	AppID    string // only users of this mini-program; "" for all
 }
 
 // Values is the filter as query parameters, without cursors.
 func (f UserFilter) Values() url.Values {
 	v := url.Values{}
 	setNonEmpty(v, "q", f.Q)
+	setNonEmpty(v, "app", f.AppID)
 	setNonEmpty(v, "bound", f.Bound)
 	if f.Disabled {
 		v.Set("disabled", "1")
@@ -101,6 +105,7 @@ func (u UserRow) Bound() bool { return u.AccountID != 0 }
 // UsersView is the users page.
 type UsersView struct {
 	Filter    UserFilter
+	Apps      []string // the deployment's AppIDs, for the app filter
 	Users     []UserRow
 	Cursors   Cursors
 	CanExport bool // CSV export is admin-only
@@ -147,6 +152,17 @@ type UserDetail struct {
 	BindingHistory []AuditRow   // bind and unbind events, newest first
 	Sessions       []SessionRow // active sessions
 	Events         []AuditRow   // recent events about this user, newest first
+	SamePerson     []PersonRow  // the same unionid in the deployment's other apps
+}
+
+// PersonRow is the same person's user in another app.
+type PersonRow struct {
+	ID                    int64
+	AppID, OpenID         string
+	Nickname              string
+	AccountID             int64 // 0: not bound
+	Username, AccountName string
+	LiveSessions          int
 }
 
 // SessionRow is one session (one login).
@@ -284,6 +300,19 @@ type AuditView struct {
 	Filter  AuditFilter
 	Events  []AuditRow
 	Cursors Cursors
+}
+
+// AppRow is one mini-program of the deployment. It has no field for the secret.
+type AppRow struct {
+	AppID, Name          string
+	Enabled, LinkUnionID bool
+	Default              bool // the app of requests naming none
+	CreatedAt            time.Time
+}
+
+// AppsView is the apps page (admins only).
+type AppsView struct {
+	Apps []AppRow
 }
 
 // OperatorRow is one console operator.

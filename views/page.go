@@ -31,6 +31,7 @@ const (
 	NavSessions   Nav = "sessions"
 	NavAudit      Nav = "audit"
 	NavOperators  Nav = "operators"
+	NavApps       Nav = "apps"
 	NavPlayground Nav = "playground"
 	NavIntegrate  Nav = "integrate"
 	NavAPIRef     Nav = "apiref"

@@ -23,6 +23,9 @@ import (
 //	POST /admin/bindings/{wxUserID}/unbind  reason, back
 //	POST PathOperators                  username, password, role
 //	POST /admin/operators/{id}/disable | enable
+//	POST PathApps                       appid, name, secret, link
+//	POST /admin/apps/{appid}/disable | enable | link/on | link/off
+//	POST /admin/apps/{appid}/secret     secret
 //	POST PathPlayground + "/login" | "/checkbind"   sim_user
 //	POST PathPlayground + "/bind"       sim_user, username, password
 //	POST PathPlayground + "/reset"      -
@@ -41,6 +44,7 @@ const (
 	PathSessions        = "/admin/sessions"
 	PathAudit           = "/admin/audit"
 	PathOperators       = "/admin/operators"
+	PathApps            = "/admin/apps"
 	PathPlayground      = "/admin/playground"
 	PathIntegrate       = "/admin/integrate"
 	PathAPIRef          = "/admin/api"
@@ -76,6 +80,9 @@ func accountActionURL(accountID int64, action string) string {
 	return PathAccounts + "/" + id(accountID) + "/" + action
 }
 func unbindURL(wxUserID int64) string { return PathBindings + "/" + id(wxUserID) + "/unbind" }
+func appActionURL(appid, action string) string {
+	return PathApps + "/" + url.PathEscape(appid) + "/" + action
+}
 func operatorActionURL(operatorID int64, action string) string {
 	return PathOperators + "/" + id(operatorID) + "/" + action
 }

@@ -39,6 +39,8 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	// Simulator is simulator mode: the banner, and the playground.
 	Simulator bool
+	// DefaultApp is the AppID of requests that name none (marked on the apps page).
+	DefaultApp string
 	// SelfURL is the loopback base URL of this server's public listener
 	// ("http://127.0.0.1:8080"): the playground calls /wxsim and /api through it.
 	SelfURL string
@@ -62,6 +64,7 @@ type Handler struct {
 	cookies *sessions.CookieStore
 	hasher  *password.Hasher
 	totals  *totalsCache
+	perApp  appTotals // the overview of one app
 	play    *playgrounds
 }
 

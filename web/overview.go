@@ -20,12 +20,24 @@ func (h *Handler) overview(c *fiber.Ctx) error {
 	if err != nil {
 		return storeError(err)
 	}
-	totals, err := h.totals.get(c.UserContext(), h.store, now)
+	apps, err := h.store.Apps(c.UserContext())
+	if err != nil {
+		return storeError(err)
+	}
+	app := ""
+	var appIDs []string
+	for _, a := range apps {
+		appIDs = append(appIDs, a.AppID)
+		if a.AppID == c.Query("app") {
+			app = a.AppID // only a known app gets a cache of its own
+		}
+	}
+	totals, err := h.perApp.of(app, h.totals).get(c.UserContext(), h.store, now)
 	if err != nil {
 		return storeError(err)
 	}
 	v := views.Overview{Users: totals.Users, BoundUsers: totals.BoundUsers, Accounts: totals.Accounts,
-		ActiveSessions: totals.ActiveSessions}
+		ActiveSessions: totals.ActiveSessions, App: app, Apps: appIDs}
 	byDay := map[string]int{}
 	for i, s := range stats {
 		byDay[s.Day] = i

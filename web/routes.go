@@ -57,6 +57,14 @@ func (h *Handler) Register(app *fiber.App) {
 	w(fiber.MethodPost, "/operators/:id<int>/disable", h.operatorDisable)
 	w(fiber.MethodPost, "/operators/:id<int>/enable", h.operatorEnable)
 
+	w(fiber.MethodGet, "/apps", h.appsList)
+	w(fiber.MethodPost, "/apps", h.appCreate)
+	w(fiber.MethodPost, "/apps/:appid/disable", h.appDisable)
+	w(fiber.MethodPost, "/apps/:appid/enable", h.appEnable)
+	w(fiber.MethodPost, "/apps/:appid/link/on", h.appLinkOn)
+	w(fiber.MethodPost, "/apps/:appid/link/off", h.appLinkOff)
+	w(fiber.MethodPost, "/apps/:appid/secret", h.appSecret)
+
 	if h.cfg.Simulator {
 		r("/playground", h.playgroundShow)
 		w(fiber.MethodPost, "/playground/login", h.playgroundLogin)

@@ -14,6 +14,7 @@ const totalsEvery = time.Minute
 // totalsCache keeps the overview's totals, counted at most once a minute off the request
 // path: a page view reads the last count and, when it is stale, starts a recount.
 type totalsCache struct {
+	app      string // "": every app
 	mu       sync.Mutex
 	at       time.Time
 	totals   db.ConsoleTotals
@@ -25,7 +26,7 @@ func (tc *totalsCache) get(ctx context.Context, store *db.Store, now time.Time) 
 	tc.mu.Lock()
 	if tc.at.IsZero() {
 		tc.mu.Unlock()
-		t, err := store.CountTotals(ctx)
+		t, err := store.CountAppTotals(ctx, tc.app)
 		if err != nil {
 			return db.ConsoleTotals{}, err
 		}
@@ -40,7 +41,7 @@ func (tc *totalsCache) get(ctx context.Context, store *db.Store, now time.Time) 
 		go func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			fresh, err := store.CountTotals(ctx)
+			fresh, err := store.CountAppTotals(ctx, tc.app)
 			tc.mu.Lock()
 			defer tc.mu.Unlock()
 			tc.counting = false
@@ -60,4 +61,28 @@ func (tc *totalsCache) invalidate() {
 	if !tc.at.IsZero() {
 		tc.at = time.Time{}.Add(1)
 	}
+}
+
+// appTotals keeps one totalsCache per app the overview was asked to show.
+type appTotals struct {
+	mu sync.Mutex
+	m  map[string]*totalsCache
+}
+
+// of returns the totals cache of app appid ("" is every app: all).
+func (a *appTotals) of(appid string, all *totalsCache) *totalsCache {
+	if appid == "" {
+		return all
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.m == nil {
+		a.m = map[string]*totalsCache{}
+	}
+	tc, ok := a.m[appid]
+	if !ok {
+		tc = &totalsCache{app: appid}
+		a.m[appid] = tc
+	}
+	return tc
 }

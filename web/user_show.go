@@ -66,6 +66,16 @@ func (h *Handler) userDetail(c *fiber.Ctx, id int64, revealed string) error {
 		return storeError(err)
 	}
 
+	same, err := h.store.SamePerson(ctx, id)
+	if err != nil {
+		return storeError(err)
+	}
+	for _, o := range same {
+		v.SamePerson = append(v.SamePerson, views.PersonRow{ID: o.ID, AppID: o.AppID, OpenID: o.OpenID,
+			Nickname: o.Nickname, AccountID: o.AccountID, Username: o.Username, AccountName: o.AccountName,
+			LiveSessions: o.LiveSessions})
+	}
+
 	sessions, _, err := h.store.ListActiveSessions(ctx, db.SessionFilter{WxUserID: id}, db.Keyset{Limit: 100})
 	if err != nil {
 		return storeError(err)

@@ -16,11 +16,14 @@ func userFilter(c *fiber.Ctx) views.UserFilter {
 	if b := c.Query("bound"); b == "yes" || b == "no" {
 		f.Bound = b
 	}
+	if a := c.Query("app"); db.ValidAppID(a) {
+		f.AppID = a
+	}
 	return f
 }
 
 func storeUserFilter(f views.UserFilter) db.UserFilter {
-	return db.UserFilter{Q: f.Q, Bound: f.Bound, Disabled: f.Disabled, HasPhone: f.HasPhone}
+	return db.UserFilter{Q: f.Q, Bound: f.Bound, Disabled: f.Disabled, HasPhone: f.HasPhone, AppID: f.AppID}
 }
 
 // usersList is GET /admin/users: search, filters and keyset pages.
@@ -32,6 +35,13 @@ func (h *Handler) usersList(c *fiber.Ctx) error {
 		return storeError(err)
 	}
 	v := views.UsersView{Filter: f, CanExport: operatorOf(c).Role == db.RoleAdmin}
+	apps, err := h.store.Apps(c.UserContext())
+	if err != nil {
+		return storeError(err)
+	}
+	for _, a := range apps {
+		v.Apps = append(v.Apps, a.AppID)
+	}
 	for _, u := range rows {
 		v.Users = append(v.Users, userRow(u))
 	}

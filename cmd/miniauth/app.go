@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"runtime"
+	"slices"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -25,6 +26,10 @@ import (
 
 // SimAppID is the AppID of the simulated mini-program in simulator mode.
 const SimAppID = "wx5151515151515151"
+
+// SimOpenPlatform is the simulated Open Platform account every simulated app is bound to
+// (unless MINIAUTH_WXSIM_NO_UNIONID names it), so one simulated person has one unionid.
+const SimOpenPlatform = "miniauth-simulated-open-platform"
 
 // hasherQueue is how many password checks may wait for a free core before more are
 // refused with 503.
@@ -56,21 +61,58 @@ func buildServer(cfg Config, log *slog.Logger, store *db.Store, ln net.Listener)
 		internal: api.NewApp(log, web.ErrorHandler(log), api.AppOptions{TrustedProxies: cfg.TrustedProxies, Language: cfg.APILanguage})}
 
 	metrics := api.NewMetrics(nil)
-	var wx *wechat.Client
+	// The apps table holds every mini-program; the start-up settings create or update the
+	// default one (simulator mode: the simulated app, whose secret, once stored, stays).
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	defaultApp, base := cfg.AppID, cfg.APIBase
+	var err error
+	var def db.App
 	if cfg.Simulated() {
-		secret := randomHex(16)
+		defaultApp = SimAppID
+		def, err = store.EnsureApp(ctx, SimAppID, randomHex(16), true, db.SystemActor("serve"))
+	} else {
+		def, err = store.EnsureApp(ctx, cfg.AppID, cfg.Secret, false, db.SystemActor("serve"))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cannot record the default app %s: %w", defaultApp, err)
+	}
+	if cfg.Simulated() {
+		// Every app of the table is a simulated app of one simulated Open Platform (same
+		// person, same unionid), unless MINIAUTH_WXSIM_NO_UNIONID names it.
+		simApp := func(a db.App) wxsim.App {
+			sa := wxsim.App{AppID: a.AppID, Secret: a.Secret(), OpenPlatformID: SimOpenPlatform}
+			if slices.Contains(cfg.WxsimNoUnionID, a.AppID) {
+				sa.OpenPlatformID = ""
+			}
+			return sa
+		}
 		s.sim = wxsim.New(wxsim.Options{
-			Apps:        []wxsim.App{{AppID: SimAppID, Secret: secret}},
+			Apps:        []wxsim.App{simApp(def)},
 			AllowPublic: cfg.WxsimPublic,
 			Logger:      log,
 		})
+		store.OnAppsLoaded(func(apps []db.App) {
+			for _, a := range apps {
+				s.sim.PutApp(simApp(a))
+			}
+		})
+		if err := store.ReloadApps(ctx); err != nil {
+			return nil, err
+		}
 		s.sim.Register(s.public.Group("/wxsim"))
-		base := "http://" + loopback(ln.Addr()) + "/wxsim"
-		wx = wechat.New(wechat.Config{AppID: SimAppID, Secret: secret, BaseURL: base, Logger: log, Observer: metrics})
+		base = "http://" + loopback(ln.Addr()) + "/wxsim"
 		log.Warn("SIMULATOR MODE: no MINIAUTH_WECHAT_APPID/SECRET set, WeChat is simulated at /wxsim; logins are not real",
-			"appid", SimAppID, "sim_control", "POST /wxsim/sim/login {\"user\":\"alice\"}")
-	} else {
-		wx = wechat.New(wechat.Config{AppID: cfg.AppID, Secret: cfg.Secret, BaseURL: cfg.APIBase, Logger: log, Observer: metrics})
+			"appid", SimAppID, "sim_control", "POST /wxsim/sim/login {\"user\":\"alice\",\"appid\":\""+SimAppID+"\"}")
+	}
+	apps := api.NewStoreApps(store, defaultApp, func(appid, secret string) api.WeChat {
+		return wechat.New(wechat.Config{AppID: appid, Secret: secret, BaseURL: base, Logger: log, Observer: metrics})
+	})
+	wx, err := apps.WeChat(ctx, defaultApp)
+	if errors.Is(err, api.ErrAppDisabled) {
+		log.Warn("the default app is disabled: requests naming no appid are refused until it is enabled (miniauth app enable)", "appid", defaultApp)
+	} else if err != nil {
+		return nil, fmt.Errorf("the default app %s cannot be used: %w", defaultApp, err)
 	}
 
 	// One argon2id hash at a time per core (19 MiB each), and a bounded queue behind them:
@@ -79,13 +121,13 @@ func buildServer(cfg Config, log *slog.Logger, store *db.Store, ln net.Listener)
 	h := api.New(store, wx, api.Config{
 		AccessTTL: cfg.AccessTTL, SessionIdle: cfg.SessionIdle, SessionMax: cfg.SessionMax,
 		PublicURL: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies,
-		LoginRatePerIP: cfg.LoginRatePerIP, ServiceKeys: cfg.ServiceKeys, Hasher: s.hasher,
+		LoginRatePerIP: cfg.LoginRatePerIP, ServiceKeys: cfg.ServiceKeys, Hasher: s.hasher, Apps: apps,
 	}, log, metrics)
 	s.api = h
 	h.Register(s.public)
 	h.RegisterInternal(s.internal)
 	web.New(store, store.Keys(), web.Config{
-		PublicURL: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies, Simulator: cfg.Simulated(), Hasher: s.hasher,
+		PublicURL: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies, Simulator: cfg.Simulated(), Hasher: s.hasher, DefaultApp: defaultApp,
 		SelfURL: "http://" + loopback(ln.Addr()), Observer: metrics,
 	}, log).Register(s.public)
 	s.internal.Use(pprof.New())

@@ -36,6 +36,7 @@ type Config struct {
 	UserCacheSize  int // users and accounts kept in memory for token checks
 	LogLevel       slog.Level
 	WxsimPublic    bool
+	WxsimNoUnionID []string // simulated apps not bound to the simulated Open Platform
 	AuditRetention time.Duration
 	CleanupEvery   time.Duration
 	Ops            OpsConfig // the on-call settings, parsed by parseOps
@@ -83,6 +84,7 @@ var baseSettings = []setting{
 	{"MINIAUTH_USER_CACHE_SIZE", "user-cache-size", "50000", "users and accounts whose shown data token checks keep in memory (least recently used out)"},
 	{"MINIAUTH_LOG_LEVEL", "log-level", "info", "debug, info, warn or error; logs are JSON on stderr"},
 	{"MINIAUTH_WXSIM_PUBLIC", "wxsim-public", "0", "1: the built-in simulator answers non-loopback clients too"},
+	{"MINIAUTH_WXSIM_NO_UNIONID", "wxsim-no-unionid", "", "comma-separated AppIDs the built-in simulator treats as not bound to its Open Platform (no unionid)"},
 	{"MINIAUTH_AUDIT_RETENTION", "audit-retention", "0", "delete audit events older than this (0 = keep for ever)"},
 	{"MINIAUTH_CLEANUP_INTERVAL", "cleanup-interval", "1h", "how often serve purges expired sessions, tickets and attempts"},
 }
@@ -100,6 +102,7 @@ var commandSettings = map[string][]string{
 	"cleanup":  append([]string{"MINIAUTH_AUDIT_RETENTION"}, databaseSettings...),
 	"backup":   databaseSettings,
 	"account":  databaseSettings,
+	"app":      databaseSettings,
 	"operator": databaseSettings,
 	"sample":   databaseSettings,
 	"wxsim":    {"MINIAUTH_ADDR", "MINIAUTH_WECHAT_APPID", "MINIAUTH_WECHAT_SECRET", "MINIAUTH_WXSIM_PUBLIC", "MINIAUTH_LOG_LEVEL"},
@@ -231,6 +234,15 @@ func parseConfig(name string, args []string, getenv func(string) string, out io.
 	default:
 		errs = append(errs, fmt.Errorf("MINIAUTH_WXSIM_PUBLIC must be 0 or 1, got %q", get("MINIAUTH_WXSIM_PUBLIC")))
 	}
+	for _, id := range strings.Split(get("MINIAUTH_WXSIM_NO_UNIONID"), ",") {
+		if id = strings.TrimSpace(id); id == "" {
+			continue
+		}
+		if !db.ValidAppID(id) {
+			errs = append(errs, fmt.Errorf("MINIAUTH_WXSIM_NO_UNIONID: %q is not an AppID", id))
+		}
+		c.WxsimNoUnionID = append(c.WxsimNoUnionID, id)
+	}
 	errs = append(errs, parseOps(&c.Ops, get)...)
 	errs = append(errs, parseAPILanguage(&c.APILanguage, get)...)
 	if err := errors.Join(errs...); err != nil {
@@ -253,6 +265,12 @@ var commandArgs = map[string]string{
 	"account disable":  "USERNAME",
 	"account enable":   "USERNAME",
 	"account unlock":   "USERNAME",
+	"app create":       "APPID --name NAME --secret-stdin",
+	"app list":         "",
+	"app disable":      "APPID",
+	"app enable":       "APPID",
+	"app secret":       "APPID --secret-stdin",
+	"app link":         "APPID on|off",
 	"operator create":  "NAME --role admin|viewer --password-stdin",
 	"operator passwd":  "NAME --password-stdin",
 	"operator disable": "NAME",
@@ -281,6 +299,8 @@ Commands (miniauth COMMAND --help shows a command's own flags):
              bench --console: console page times at --users/--sessions sample rows
   account    platform accounts: create USERNAME --name NAME --password-stdin | import FILE.csv |
              passwd USERNAME --password-stdin | disable USERNAME | enable USERNAME | unlock USERNAME
+  app        mini-programs: create APPID --name NAME --secret-stdin | list | disable APPID |
+             enable APPID | secret APPID --secret-stdin | link APPID on|off
   operator   console operators: create NAME --role admin|viewer --password-stdin |
              passwd NAME --password-stdin | disable NAME
   sample     add made-up users and live sessions: --users N --sessions N

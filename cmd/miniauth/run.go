@@ -27,6 +27,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runBench(ctx, args, stdout)
 	case "account":
 		return runAccount(ctx, args, getenv, stdin, stdout, stderr)
+	case "app":
+		return runApp(ctx, args, getenv, stdin, stdout, stderr)
 	case "operator":
 		return runOperator(ctx, args, getenv, stdin, stdout)
 	case "sample":

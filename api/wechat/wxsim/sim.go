@@ -225,13 +225,38 @@ func (s *Sim) freshState() *state {
 	return st
 }
 
-// Reset forgets users, codes, tokens, faults, call counts, apps added since New and any
+// Reset forgets users, codes, tokens, faults, call counts, apps added through /sim/apps and any
 // clock shift; the clock set by SetClock stays.
 func (s *Sim) Reset() {
-	st := s.freshState()
 	s.mu.Lock()
-	s.st, s.offset = st, 0
+	s.st, s.offset = s.freshState(), 0
 	s.mu.Unlock()
+}
+
+// PutApp adds a mini-program, or replaces one's secret, Open Platform binding and IP
+// whitelist (its users and tokens stay), as POST /sim/apps does; unlike that call, the app
+// survives Reset, as those given to New do. A server in simulator mode registers its apps
+// table this way.
+func (s *Sim) PutApp(a App) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	found := false
+	for i := range s.baseApps {
+		if s.baseApps[i].AppID == a.AppID {
+			s.baseApps[i], found = a, true
+		}
+	}
+	if !found {
+		s.baseApps = append(s.baseApps, a)
+	}
+	if cur, ok := s.st.apps[a.AppID]; ok {
+		cur.App = a
+		return
+	}
+	s.st.apps[a.AppID] = &appState{App: a}
+	if s.st.defaultApp == "" {
+		s.st.defaultApp = a.AppID
+	}
 }
 
 // SetClock replaces the clock (and drops any shift made through /sim/clock).
