@@ -189,7 +189,7 @@ func TestCodeLoginPathsAgree(t *testing.T) {
 				t.Fatal(err)
 			}
 			for p := range codePaths {
-				if got, want := exchange(p, e.code(user), "disabled"), (outcome{403, "forbidden", 0, "", 1}); got != want {
+				if got, want := exchange(p, e.code(user), "disabled"), (outcome{403, "user_blocked", 0, "", 1}); got != want {
 					t.Errorf("disabled user %s on %s: got %+v, want %+v", user, codePaths[p].name, got, want)
 				}
 			}

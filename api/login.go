@@ -2,7 +2,7 @@ package api
 
 import (
 	"errors"
-	"net/http"
+
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -100,7 +100,7 @@ func (h *Handler) codeLogin(c *fiber.Ctx, wx WeChat, code string, withTicket boo
 	switch {
 	case errors.Is(err, db.ErrUserDisabled):
 		h.metrics.logins.WithLabelValues("disabled").Inc()
-		return codeLoginResult{}, newError(http.StatusForbidden, "forbidden", "this user has been disabled by an operator")
+		return codeLoginResult{}, userBlocked()
 	case errors.Is(err, db.ErrAccountDisabled):
 		h.metrics.logins.WithLabelValues("disabled").Inc()
 		return codeLoginResult{}, accountDisabled()

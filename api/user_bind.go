@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"miniauth/db"
+	"miniauth/httperr"
 	"miniauth/password"
 )
 
@@ -196,7 +197,7 @@ func bindStoreError(err error) error {
 	case errors.Is(err, db.ErrAccountDisabled):
 		return accountDisabled()
 	case errors.Is(err, db.ErrUserDisabled):
-		return newError(http.StatusForbidden, "forbidden", "this user has been disabled by an operator")
+		return userBlocked()
 	case errors.Is(err, db.ErrWxUserBound):
 		return newError(http.StatusConflict, "conflict", "this WeChat user is already bound to an account: unbind it first")
 	case errors.Is(err, db.ErrAccountBound):
@@ -215,4 +216,9 @@ func (h *Handler) rehash(ctx context.Context, acc db.Account, pw string) {
 	if err != nil && h.log != nil {
 		h.log.WarnContext(ctx, "password rehash failed; will retry at the next sign-in", "account", acc.ID, "err", err)
 	}
+}
+
+// userBlocked is the 403 of a WeChat user an operator blocked (login, checkBind, bind).
+func userBlocked() *Error {
+	return newError(http.StatusForbidden, "user_blocked", httperr.UserBlockedMessage)
 }

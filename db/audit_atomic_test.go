@@ -73,6 +73,8 @@ func TestNoChangeWithoutItsAudit(t *testing.T) {
 		appRow := func(col string) int64 {
 			return queryInt(t, s, `SELECT COUNT(*) FROM apps WHERE appid = 'wxapp1' AND `+col)
 		}
+		blocked, _, _ := login(t, s, "o_blocked", "k", now)
+		execSQL(t, s, `UPDATE wx_users SET disabled = ?, blocked_reason = 'fixture' WHERE id = ?`, true, blocked.ID)
 		audits := count(t, s, "audit_events")
 
 		breakAudit(t, s)
@@ -87,6 +89,12 @@ func TestNoChangeWithoutItsAudit(t *testing.T) {
 			{"logout", func() error { _, err := s.RevokeSession(ctx, amySess.ID, db.UserActor(amy.ID, "")); return err }, func() bool { return liveAmy() != 1 }},
 			{"erase", func() error { return s.DeleteWxUser(ctx, amy.ID, ops) }, func() bool {
 				return queryInt(t, s, `SELECT COUNT(*) FROM wx_users WHERE id = ? AND deleted_at IS NULL AND phone <> ''`, amy.ID) != 1 || liveAmy() != 1
+			}},
+			{"block", func() error { _, err := s.BlockWxUser(ctx, amy.ID, "spam", ops); return err }, func() bool {
+				return queryInt(t, s, `SELECT COUNT(*) FROM wx_users WHERE id = ? AND disabled`, amy.ID) != 0 || liveAmy() != 1
+			}},
+			{"unblock", func() error { _, err := s.UnblockWxUser(ctx, blocked.ID, ops); return err }, func() bool {
+				return queryInt(t, s, `SELECT COUNT(*) FROM wx_users WHERE id = ? AND disabled`, blocked.ID) != 1
 			}},
 			{"delete", func() error { return s.DeleteWxUser(ctx, amy.ID, db.UserActor(amy.ID, "")) }, func() bool {
 				return queryInt(t, s, `SELECT COUNT(*) FROM wx_users WHERE id = ? AND deleted_at IS NULL`, amy.ID) != 1

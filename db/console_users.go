@@ -141,7 +141,9 @@ type ConsoleUser struct {
 	Profile
 	Phone                  string // unmasked: the web layer masks it
 	CreatedAt, LastLoginAt time.Time
-	Disabled               bool
+	Disabled               bool   // blocked by an operator
+	BlockedReason          string // why, when Disabled
+	BlockedAt              time.Time
 	DeletedAt              time.Time
 }
 
@@ -149,10 +151,10 @@ type ConsoleUser struct {
 func (s *Store) ConsoleUserByID(ctx context.Context, id int64) (ConsoleUser, error) {
 	var u ConsoleUser
 	err := s.row(ctx, s.r, `SELECT id, appid, openid, COALESCE(unionid, ''), nickname, avatar_url, gender,
-		province, city, country, language, phone, created_at, last_login_at, disabled, deleted_at
+		province, city, country, language, phone, created_at, last_login_at, disabled, blocked_reason, blocked_at, deleted_at
 		FROM wx_users WHERE id = ?`, id).Scan(&u.ID, &u.AppID, &u.OpenID, &u.UnionID, &u.NickName,
 		&u.AvatarURL, &u.Gender, &u.Province, &u.City, &u.Country, &u.Language, &u.Phone,
-		msTime{&u.CreatedAt}, msTime{&u.LastLoginAt}, &u.Disabled, msTime{&u.DeletedAt})
+		msTime{&u.CreatedAt}, msTime{&u.LastLoginAt}, &u.Disabled, &u.BlockedReason, msTime{&u.BlockedAt}, msTime{&u.DeletedAt})
 	if err != nil {
 		return ConsoleUser{}, wrap(fmt.Sprintf("console user %d", id), err)
 	}

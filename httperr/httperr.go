@@ -17,6 +17,10 @@ import (
 	"miniauth/db"
 )
 
+// UserBlockedMessage is the message of a login, checkBind or bind refused because an
+// operator blocked the WeChat user: written for the mini-program to show as it is.
+const UserBlockedMessage = "this WeChat user has been blocked by the service: contact its support"
+
 // Error is a failure as the client sees it: the HTTP status, the public code (the `error`
 // field), a message for a person, and WxErrcode when WeChat caused it.
 type Error struct {
@@ -82,7 +86,7 @@ var storeErrors = []sentinel{
 	{db.ErrConflict, http.StatusConflict, "conflict", "the change collides with existing data"},
 	{db.ErrNotFound, http.StatusNotFound, "not_found", "not found"},
 	{db.ErrAccountDisabled, http.StatusForbidden, "account_disabled", "this account is disabled: contact the platform's support"},
-	{db.ErrUserDisabled, http.StatusForbidden, "forbidden", "this user has been disabled by an operator"},
+	{db.ErrUserDisabled, http.StatusForbidden, "user_blocked", UserBlockedMessage},
 	{db.ErrTicketInvalid, http.StatusUnauthorized, "invalid_ticket", "the bind ticket is invalid, used or expired: call checkBind again"},
 	{db.ErrRefreshReused, http.StatusUnauthorized, "unauthorized", "refresh token was already used: the session has been ended, log in again"},
 	{db.ErrInvalidUsername, http.StatusBadRequest, "invalid_request", ""}, // its own text

@@ -46,7 +46,7 @@ func TestErrorTable(t *testing.T) {
 		{"wx user bound", wrap(db.ErrWxUserBound), 409, "conflict"},
 		{"account bound", wrap(db.ErrAccountBound), 409, "conflict"},
 		{"account disabled", wrap(db.ErrAccountDisabled), 403, "account_disabled"},
-		{"user disabled", wrap(db.ErrUserDisabled), 403, "forbidden"},
+		{"user blocked", wrap(db.ErrUserDisabled), 403, "user_blocked"},
 		{"ticket invalid", wrap(db.ErrTicketInvalid), 401, "invalid_ticket"},
 		{"refresh reused", wrap(db.ErrRefreshReused), 401, "unauthorized"},
 		{"invalid username", wrap(db.ErrInvalidUsername), 400, "invalid_request"},

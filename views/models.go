@@ -130,7 +130,9 @@ type UserProfile struct {
 	Phone     string // masked, unless PhoneRevealed
 	// PhoneRevealed: Phone is the full number, shown once at an admin's audited request.
 	PhoneRevealed bool
-	Disabled      bool
+	Disabled      bool   // blocked by an operator: no login, checkBind or bind
+	BlockedReason string // the operator's reason, when Disabled
+	BlockedAt     time.Time
 	Erased        bool // account cancelled: profile gone, tombstone kept
 	CreatedAt     time.Time
 	LastLoginAt   time.Time

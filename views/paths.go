@@ -73,6 +73,8 @@ func SessionsOfUserURL(userID int64) string {
 
 func userRevokeAllURL(userID int64) string { return UserURL(userID) + "/sessions/revoke" }
 func userEraseURL(userID int64) string     { return UserURL(userID) + "/erase" }
+func userBlockURL(userID int64) string     { return UserURL(userID) + "/block" }
+func userUnblockURL(userID int64) string   { return UserURL(userID) + "/unblock" }
 func sessionRevokeURL(sessionID int64) string {
 	return PathSessions + "/" + id(sessionID) + "/revoke"
 }

@@ -31,6 +31,8 @@ func (h *Handler) Register(app *fiber.App) {
 	r("/users/:id<int>", h.userShow)
 	w(fiber.MethodPost, "/users/:id<int>/sessions/revoke", h.userSessionsRevoke)
 	w(fiber.MethodPost, "/users/:id<int>/erase", h.userErase)
+	w(fiber.MethodPost, "/users/:id<int>/block", h.userBlock)
+	w(fiber.MethodPost, "/users/:id<int>/unblock", h.userUnblock)
 	w(fiber.MethodPost, "/users/:id<int>/phone", h.userPhoneReveal)
 
 	r("/sessions", h.sessionsList)

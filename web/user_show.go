@@ -52,6 +52,7 @@ func (h *Handler) userDetail(c *fiber.Ctx, id int64, revealed string) error {
 	v := views.UserDetail{User: views.UserProfile{ID: u.ID, AppID: u.AppID, OpenID: u.OpenID, UnionID: u.UnionID,
 		Nickname: u.NickName, AvatarURL: u.AvatarURL, Gender: u.Gender, Province: u.Province, City: u.City,
 		Country: u.Country, Language: u.Language, Phone: maskPhone(u.Phone), PhoneRevealed: revealed != "", Disabled: u.Disabled,
+		BlockedReason: u.BlockedReason, BlockedAt: u.BlockedAt,
 		Erased: !u.DeletedAt.IsZero(), CreatedAt: u.CreatedAt, LastLoginAt: u.LastLoginAt}}
 	if revealed != "" {
 		v.User.Phone = revealed
