@@ -21,8 +21,9 @@ const attemptKeep = 24 * time.Hour
 // cleanupBatch is how many rows one cleanup statement deletes.
 const cleanupBatch = 5000
 
-// Cleanup purges what can no longer matter now (the store's clock): sessions past their idle or maximum
-// end or revoked more than a day ago (with their rotated refresh hashes), feed entries
+// Cleanup purges what can no longer matter now (the store's clock): sessions that ended
+// (past their idle or maximum end, or revoked) more than SessionHistoryKeep ago, or a day
+// ago for an erased user; rotated refresh hashes of ended sessions; feed entries
 // older than a day, expired bind tickets, old failed password attempts and per-IP login
 // counts (windows over an hour old), expired operator sessions, and audit events
 // older than auditRetention (0 keeps them all).
@@ -30,6 +31,7 @@ func (s *Store) Cleanup(ctx context.Context, auditRetention time.Duration) (Clea
 	now := s.now()
 	var r CleanupReport
 	nowMS, dayAgo := now.UnixMilli(), now.Add(-revocationKeep).UnixMilli()
+	historyAgo := now.Add(-SessionHistoryKeep).UnixMilli()
 	type step struct {
 		n     *int64
 		what  string
@@ -43,9 +45,12 @@ func (s *Store) Cleanup(ctx context.Context, auditRetention time.Duration) (Clea
 			FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id
 			WHERE s.idle_expires_at <= ? OR s.max_expires_at <= ? OR s.revoked_at <= ? LIMIT ?)`,
 			[]any{nowMS, nowMS, dayAgo}},
+		// Ended sessions stay for the user's session history (SessionHistoryKeep), those
+		// of an erased user only a day.
 		{&r.Sessions, "sessions", `DELETE FROM sessions WHERE id IN (SELECT id FROM sessions
-			WHERE idle_expires_at <= ? OR max_expires_at <= ? OR revoked_at <= ? LIMIT ?)`,
-			[]any{nowMS, nowMS, dayAgo}},
+			WHERE idle_expires_at <= ? OR max_expires_at <= ? OR revoked_at <= ?
+				OR (revoked_by = 'user.delete' AND revoked_at <= ?) LIMIT ?)`,
+			[]any{historyAgo, historyAgo, historyAgo, dayAgo}},
 		{&r.Revocations, "revocations", `DELETE FROM revocations WHERE id IN (SELECT id FROM revocations
 			WHERE at <= ? LIMIT ?)`, []any{dayAgo}},
 		{&r.Tickets, "bind tickets", `DELETE FROM bind_tickets WHERE hash IN (SELECT hash FROM bind_tickets

@@ -376,20 +376,27 @@ func TestConflictIsMapped(t *testing.T) {
 func TestCleanup(t *testing.T) {
 	dbtest.ForEach(t, func(t *testing.T, s *db.Store) {
 		ctx := context.Background()
-		now := t0.Add(1000 * time.Hour)
+		now := t0.Add(2000 * time.Hour)
 		old := now.Add(-48 * time.Hour)
+		ancient := now.Add(-db.SessionHistoryKeep - time.Hour)
 
-		// live: logged in an hour ago. idle: idle end passed. revokedOld: revoked 2 days
-		// ago. revokedNew: revoked an hour ago (kept for the console and late followers).
+		// live: logged in an hour ago. idle: idle end passed 53 days ago. revokedOld:
+		// revoked longer ago than the history keeps. revokedNew: revoked an hour ago.
+		// history: revoked 2 days ago, kept for the user's session history. erased:
+		// ended 2 days ago by an account cancellation, not kept.
 		_, live, _ := login(t, s, "o_m1", "k", now.Add(-time.Hour))
-		_, idle, _ := login(t, s, "o_m2", "k", t0) // t0 + 720h idle end < now
-		_, revokedOld, rn := login(t, s, "o_m3", "k", now.Add(-72*time.Hour))
+		_, idle, _ := login(t, s, "o_m2", "k", t0) // t0 + 720h idle end
+		_, revokedOld, rn := login(t, s, "o_m3", "k", ancient.Add(-72*time.Hour))
 		_, revokedNew, _ := login(t, s, "o_m4", "k", now.Add(-2*time.Hour))
-		if _, err := at(t, s, now.Add(-72*time.Hour)).RotateRefresh(ctx, rn.RefreshHash, newSession()); err != nil {
+		_, history, _ := login(t, s, "o_m6", "k", now.Add(-72*time.Hour))
+		_, erased, _ := login(t, s, "o_m7", "k", now.Add(-72*time.Hour))
+		if _, err := at(t, s, ancient.Add(-72*time.Hour)).RotateRefresh(ctx, rn.RefreshHash, newSession()); err != nil {
 			t.Fatal(err) // leaves one refresh_tokens row for revokedOld
 		}
-		execSQL(t, s, `UPDATE sessions SET revoked_at = ?, revoked_by = 'user' WHERE id = ?`, old.UnixMilli(), revokedOld.ID)
+		execSQL(t, s, `UPDATE sessions SET revoked_at = ?, revoked_by = 'user' WHERE id = ?`, ancient.UnixMilli(), revokedOld.ID)
 		execSQL(t, s, `UPDATE sessions SET revoked_at = ?, revoked_by = 'user' WHERE id = ?`, now.Add(-time.Hour).UnixMilli(), revokedNew.ID)
+		execSQL(t, s, `UPDATE sessions SET revoked_at = ?, revoked_by = 'user:1' WHERE id = ?`, old.UnixMilli(), history.ID)
+		execSQL(t, s, `UPDATE sessions SET revoked_at = ?, revoked_by = 'user.delete' WHERE id = ?`, old.UnixMilli(), erased.ID)
 		execSQL(t, s, `DELETE FROM revocations`)
 		execSQL(t, s, `INSERT INTO revocations (session_id, at) VALUES (?, ?), (?, ?)`,
 			revokedOld.ID, old.UnixMilli(), revokedNew.ID, now.Add(-time.Hour).UnixMilli())
@@ -410,17 +417,17 @@ func TestCleanup(t *testing.T) {
 
 		r, err := at(t, s, now).Cleanup(ctx, 365*24*time.Hour)
 		must(t, err)
-		want := db.CleanupReport{Sessions: 2, RefreshTokens: 1, Revocations: 1, Tickets: 1, Attempts: 1,
+		want := db.CleanupReport{Sessions: 3, RefreshTokens: 1, Revocations: 1, Tickets: 1, Attempts: 1,
 			OperatorSessions: 1, Audit: 1}
 		if r != want {
 			t.Fatalf("cleanup report %+v, want %+v", r, want)
 		}
-		for _, id := range []int64{live.ID, revokedNew.ID} {
+		for _, id := range []int64{live.ID, revokedNew.ID, history.ID} {
 			if queryInt(t, s, `SELECT COUNT(*) FROM sessions WHERE id = ?`, id) != 1 {
 				t.Errorf("session %d purged", id)
 			}
 		}
-		for _, id := range []int64{idle.ID, revokedOld.ID} {
+		for _, id := range []int64{idle.ID, revokedOld.ID, erased.ID} {
 			if queryInt(t, s, `SELECT COUNT(*) FROM sessions WHERE id = ?`, id) != 0 {
 				t.Errorf("session %d kept", id)
 			}

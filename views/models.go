@@ -153,6 +153,7 @@ type UserDetail struct {
 	Binding        *BindingInfo // nil when not bound
 	BindingHistory []AuditRow   // bind and unbind events, newest first
 	Sessions       []SessionRow // active sessions
+	History        []HistoryRow // ended sessions, newest first
 	Events         []AuditRow   // recent events about this user, newest first
 	SamePerson     []PersonRow  // the same unionid in the deployment's other apps
 }
@@ -385,4 +386,17 @@ func withQuery(path string, v url.Values) string {
 		return path + "?" + q
 	}
 	return path
+}
+
+// HistoryRow is one ended session in a user's session history.
+type HistoryRow struct {
+	ID         int64
+	IP         string
+	UserAgent  string
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+	EndedAt    time.Time
+	End        string // db.End… kind: logout, expired, refresh_reuse, operator, bind, unbind, block, delete, password, other
+	By         string // the operator (or other actor) that ended it, when End says so
+	Security   bool   // a security event (refresh token reuse)
 }

@@ -84,6 +84,15 @@ func (h *Handler) userDetail(c *fiber.Ctx, id int64, revealed string) error {
 	for _, s := range sessions {
 		v.Sessions = append(v.Sessions, sessionRow(s))
 	}
+	history, err := h.store.SessionHistory(ctx, id, 50)
+	if err != nil {
+		return storeError(err)
+	}
+	for _, s := range history {
+		v.History = append(v.History, views.HistoryRow{ID: s.ID, IP: s.IP, UserAgent: s.UserAgent,
+			CreatedAt: s.CreatedAt, LastSeenAt: s.LastSeenAt, EndedAt: s.EndedAt, End: s.End, By: s.By,
+			Security: s.Security()})
+	}
 
 	events, _, err := h.store.ListAudit(ctx, db.AuditFilter{Target: "wx_user:" + strconv.FormatInt(id, 10)}, db.Keyset{Limit: 50})
 	if err != nil {

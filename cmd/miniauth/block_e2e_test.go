@@ -11,7 +11,7 @@ import (
 
 // TestBlockUserInBrowser: an admin blocks a WeChat user from their page with a reason; the
 // user's token stops and their next login is refused with user_blocked; the page shows the
-// block and its reason; unblocking lets them log in again.
+// block, its reason and the session it ended in the history; unblocking lets them log in again.
 func TestBlockUserInBrowser(t *testing.T) {
 	ctx := newBrowser(t)
 	in := startInstance(t, map[string]string{"MINIAUTH_DATABASE_URL": filepath.Join(t.TempDir(), "miniauth.db"),
@@ -26,7 +26,9 @@ func TestBlockUserInBrowser(t *testing.T) {
 		chromedp.WaitVisible(`[data-testid="user-block-reason"]`),
 		chromedp.SendKeys(`[data-testid="user-block-reason"]`, "spam in the shop's chat"),
 		chromedp.Click(`[data-testid="user-block"]`),
-		chromedp.WaitVisible(`[data-testid="user-unblock"]`))
+		chromedp.WaitVisible(`[data-testid="user-unblock"]`),
+		// The ended session is in the history, ended by the block.
+		chromedp.WaitVisible(`[data-testid="session-history-row"][data-end="block"]`))
 	if err != nil {
 		t.Fatalf("block: %v", err)
 	}
