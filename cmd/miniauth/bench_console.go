@@ -70,7 +70,7 @@ func runConsoleBench(ctx context.Context, args []string, out io.Writer) error {
 		if addU <= 0 {
 			addU = 1
 		}
-		if err := insertSample(ctx, store, cfg, addU, max(addS, 0), out); err != nil {
+		if err := insertSample(ctx, store, cfg, addU, max(addS, 0), 180, out); err != nil {
 			return err
 		}
 		if have, err = store.CountTotals(ctx, time.Now()); err != nil {
