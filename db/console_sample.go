@@ -528,3 +528,83 @@ func valuesList(rows, cols int) string {
 	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", cols), ", ") + ")"
 	return strings.TrimSuffix(strings.Repeat(one+", ", rows), ", ")
 }
+
+// SamplePicks are values found in the data for the console benchmark to ask about: rows
+// from the middle of each table, so that a lookup is neither the newest nor the oldest.
+type SamplePicks struct {
+	MidUser, MidSession, MidAudit, MidAccount, MidBinding int64 // ids halfway up their tables
+	Phone, OpenID                                           string
+	BoundUser                                               int64 // a bound user with sessions
+	Username, AccountName                                   string
+	SessionIP                                               string
+	Name3, Name2, Name2Rare, Name1Rare, Latin               string // nicknames and parts of them
+	Newest                                                  time.Time
+}
+
+// SamplePicks reads the benchmark's picks from the data (a few indexed reads).
+func (s *Store) SamplePicks(ctx context.Context) (SamplePicks, error) {
+	var p SamplePicks
+	var newest int64
+	err := s.row(ctx, s.r, `SELECT COALESCE(MAX(id), 0) / 2, (SELECT COALESCE(MAX(id), 0) / 2 FROM sessions),
+		(SELECT COALESCE(MAX(id), 0) / 2 FROM audit_events), (SELECT COALESCE(MAX(id), 0) / 2 FROM accounts),
+		(SELECT COALESCE(MAX(wx_user_id), 0) / 2 FROM bindings), (SELECT COALESCE(MAX(created_at), 0) FROM wx_users)
+		FROM wx_users`).Scan(&p.MidUser, &p.MidSession, &p.MidAudit, &p.MidAccount, &p.MidBinding, &newest)
+	if err != nil {
+		return p, wrap("sample picks", err)
+	}
+	p.Newest = time.UnixMilli(newest)
+	if err := s.row(ctx, s.r, `SELECT phone, openid FROM wx_users WHERE id >= ? AND phone <> '' ORDER BY id LIMIT 1`,
+		p.MidUser).Scan(&p.Phone, &p.OpenID); err != nil {
+		return p, wrap("sample picks: phone", err)
+	}
+	if err := s.row(ctx, s.r, `SELECT b.wx_user_id, a.username, a.name FROM bindings b JOIN accounts a ON a.id = b.account_id
+		WHERE b.wx_user_id >= ? AND EXISTS (SELECT 1 FROM sessions s WHERE s.wx_user_id = b.wx_user_id)
+		ORDER BY b.wx_user_id LIMIT 1`, p.MidBinding).Scan(&p.BoundUser, &p.Username, &p.AccountName); err != nil {
+		return p, wrap("sample picks: bound user", err)
+	}
+	if err := s.row(ctx, s.r, `SELECT ip FROM sessions WHERE id >= ? ORDER BY id LIMIT 1`, p.MidSession).Scan(&p.SessionIP); err != nil {
+		return p, wrap("sample picks: ip", err)
+	}
+	rows, err := s.rows(ctx, s.r, `SELECT nickname FROM wx_users WHERE id >= ? ORDER BY id LIMIT 5000`, p.MidUser)
+	if err != nil {
+		return p, wrap("sample picks: nicknames", err)
+	}
+	seen := map[string]int{}
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			rows.Close()
+			return p, wrap("sample picks: nicknames", err)
+		}
+		r := []rune(n)
+		switch {
+		case len(r) == 3 && r[0] > 0x2e80 && r[2] > 0x2e80 && p.Name3 == "":
+			p.Name3 = n
+		case len(r) == 1 && r[0] > 0x2e80 && p.Name1Rare == "":
+			p.Name1Rare = n
+		case len(r) > 3 && r[0] < 0x80 && p.Latin == "":
+			p.Latin = strings.ToLower(string(r[1:4]))
+		}
+		if len(r) == 2 && r[0] > 0x2e80 && r[1] > 0x2e80 {
+			seen[n]++
+		}
+	}
+	if err := rows.Close(); err != nil {
+		return p, wrap("sample picks: nicknames", err)
+	}
+	for n, c := range seen {
+		if p.Name2 == "" || c > seen[p.Name2] {
+			p.Name2 = n
+		}
+		if c == 1 && (p.Name2Rare == "" || n < p.Name2Rare) {
+			p.Name2Rare = n
+		}
+	}
+	if p.Name3 == "" || p.Name2 == "" || p.Name1Rare == "" || p.Latin == "" {
+		return p, fmt.Errorf("db: sample picks: the data holds too few nicknames (%+v)", p)
+	}
+	if p.Name2Rare == "" {
+		p.Name2Rare = p.Name2
+	}
+	return p, nil
+}

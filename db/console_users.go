@@ -2,6 +2,8 @@ package db
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -14,9 +16,10 @@ import (
 // number (exact), a bound account's username (exact), an openid (exact) or a user id.
 type UserFilter struct {
 	Q        string
-	Bound    string // "yes", "no" or "" for both
-	Disabled bool   // only disabled users
-	HasPhone bool   // only users with a phone number
+	Bound    string    // "yes", "no" or "" for both
+	Disabled bool      // only disabled users
+	HasPhone bool      // only users with a phone number
+	From, To time.Time // signed up at or after From and before To; zero: no bound
 }
 
 // UserListRow is one WeChat user in a console list, with the account it is bound to.
@@ -51,6 +54,9 @@ func (s *Store) ListWxUsers(ctx context.Context, f UserFilter, k Keyset) ([]User
 	if f.HasPhone {
 		w.add("u.phone <> ''")
 	}
+	if err := s.signUpRange(ctx, &w, f.From, f.To); err != nil {
+		return nil, false, err
+	}
 	if q := strings.TrimSpace(f.Q); q != "" {
 		s.userSearch(&w, q, k)
 	}
@@ -77,6 +83,111 @@ func (s *Store) ListWxUsers(ctx context.Context, f UserFilter, k Keyset) ([]User
 	}
 	page, more := pageOf(k, out)
 	return page, more, nil
+}
+
+// idOrderSlack is how far apart in time two sign-ups may be written in the opposite order
+// of their ids (a transaction's duration, clocks of instances a little apart) for a
+// sign-up date range to be exact; see signUpRange.
+const idOrderSlack = time.Hour
+
+// signUpRange adds the condition "signed up in [from, to)" to w. Users are listed by id,
+// and ids are handed out in sign-up order (a user row is inserted, with its created_at
+// from the store clock, by the login that creates it), so the range also becomes an id
+// range, read from the (created_at, id) index, widened by idOrderSlack on both sides:
+// the page then walks only the range's ids, however old the range, and the exact
+// created_at condition decides within it. A user written more than idOrderSlack out of
+// id order with its sign-up time would be missed at the range's edges.
+func (s *Store) signUpRange(ctx context.Context, w *where, from, to time.Time) error {
+	firstAt := func(t time.Time) (int64, error) { // the first id signed up at or after t; 0: none
+		var id int64
+		err := s.row(ctx, s.r, `SELECT id FROM wx_users WHERE created_at >= ? ORDER BY created_at, id LIMIT 1`,
+			t.UnixMilli()).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return 0, nil
+		}
+		return id, wrap("sign-up range", err)
+	}
+	if !from.IsZero() {
+		w.add("u.created_at >= ?", from.UnixMilli())
+		lo, err := firstAt(from.Add(-idOrderSlack))
+		if err != nil {
+			return err
+		}
+		if lo == 0 { // nobody signed up since
+			w.add("1 = 0")
+			return nil
+		}
+		w.add("u.id >= ?", lo)
+	}
+	if !to.IsZero() {
+		w.add("u.created_at < ?", to.UnixMilli())
+		hi, err := firstAt(to.Add(idOrderSlack))
+		if err != nil {
+			return err
+		}
+		if hi != 0 {
+			w.add("u.id < ?", hi)
+		}
+	}
+	return nil
+}
+
+// UserCounts are the live users counted by UTC sign-up day, bound, disabled and has-phone:
+// every filter of the users page but the search sums to a count from them (Estimate).
+type UserCounts struct {
+	At     time.Time // when they were counted
+	groups []userGroup
+}
+
+type userGroup struct {
+	day                       int64 // UTC days since 1970
+	bound, disabled, hasPhone bool
+	n                         int64
+}
+
+// CountUserGroups counts the live users by sign-up day and the users page's filters. It
+// reads the whole table (about a second at a million users), so the console runs it at
+// most once a minute, off the request path.
+func (s *Store) CountUserGroups(ctx context.Context) (UserCounts, error) {
+	c := UserCounts{At: s.now()}
+	rows, err := s.rows(ctx, s.r, `SELECT u.created_at / 86400000, CASE WHEN b.wx_user_id IS NULL THEN 0 ELSE 1 END,
+		CASE WHEN u.disabled THEN 1 ELSE 0 END, CASE WHEN u.phone <> '' THEN 1 ELSE 0 END, COUNT(*)
+		FROM wx_users u LEFT JOIN bindings b ON b.wx_user_id = u.id WHERE u.deleted_at IS NULL
+		GROUP BY 1, 2, 3, 4`)
+	if err != nil {
+		return c, wrap("count user groups", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var g userGroup
+		var bound, disabled, phone int
+		if err := rows.Scan(&g.day, &bound, &disabled, &phone, &g.n); err != nil {
+			return c, wrap("count user groups", err)
+		}
+		g.bound, g.disabled, g.hasPhone = bound == 1, disabled == 1, phone == 1
+		c.groups = append(c.groups, g)
+	}
+	return c, wrap("count user groups", rows.Err())
+}
+
+// Count is how many users matched f's filters when c was counted; ok is false when f
+// searches (Q) or its dates are not whole UTC days, which the counts cannot answer.
+func (c UserCounts) Count(f UserFilter) (n int64, ok bool) {
+	whole := func(t time.Time) bool { return t.IsZero() || t.UnixMilli()%86400000 == 0 }
+	if strings.TrimSpace(f.Q) != "" || !whole(f.From) || !whole(f.To) {
+		return 0, false
+	}
+	for _, g := range c.groups {
+		switch {
+		case f.Bound == "yes" && !g.bound, f.Bound == "no" && g.bound,
+			f.Disabled && !g.disabled, f.HasPhone && !g.hasPhone,
+			!f.From.IsZero() && g.day < f.From.UnixMilli()/86400000,
+			!f.To.IsZero() && g.day >= f.To.UnixMilli()/86400000:
+			continue
+		}
+		n += g.n
+	}
+	return n, true
 }
 
 // userSearch adds the condition for a search term: the exact matches (openid, phone,

@@ -57,13 +57,14 @@ type Observer interface {
 
 // Handler serves the console from its dependencies.
 type Handler struct {
-	store   *db.Store
-	cfg     Config
-	log     *slog.Logger
-	cookies *sessions.CookieStore
-	hasher  *password.Hasher
-	totals  *totalsCache
-	play    *playgrounds
+	store      *db.Store
+	cfg        Config
+	log        *slog.Logger
+	cookies    *sessions.CookieStore
+	hasher     *password.Hasher
+	totals     *totalsCache
+	userCounts *userCountsCache
+	play       *playgrounds
 }
 
 // New builds the console handler. keys signs and encrypts the cookie (subkeys derived per
@@ -92,8 +93,9 @@ func New(store *db.Store, keys *db.Keyring, cfg Config, log *slog.Logger) *Handl
 	cs.MaxAge(int(SessionMax / time.Second))
 	return &Handler{
 		store: store, cfg: cfg, log: log, cookies: cs, hasher: cfg.Hasher,
-		totals: &totalsCache{},
-		play:   newPlaygrounds(),
+		totals:     &totalsCache{},
+		userCounts: &userCountsCache{},
+		play:       newPlaygrounds(),
 	}
 }
 
