@@ -186,6 +186,14 @@ func (s *Store) InsertSample(ctx context.Context, o SampleOptions) error {
 		}
 		return stats[d]
 	}
+	if s.dialect == DialectSQLite {
+		// The writer's page cache (2 MB by default) is far smaller than the indexes a
+		// million rows with random keys (token hashes, grams) touch; 256 MiB for the load.
+		if _, err := s.w.ExecContext(ctx, "PRAGMA cache_size = -262144"); err != nil {
+			return wrap("sample: cache size", err)
+		}
+		defer s.w.ExecContext(context.WithoutCancel(ctx), "PRAGMA cache_size = -2000")
+	}
 	var events []sampleEvent
 	ip := func() string { return fmt.Sprintf("10.%d.%d.%d", r.IntN(256), r.IntN(256), 1+r.IntN(254)) }
 
