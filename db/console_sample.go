@@ -541,12 +541,12 @@ func valuesList(rows, cols int) string {
 // from the middle of each table, so that a lookup is neither the newest nor the oldest.
 type SamplePicks struct {
 	MidUser, MidSession, MidAudit, MidAccount, MidBinding int64 // ids halfway up their tables
-	Phone, OpenID                                           string
-	BoundUser                                               int64 // a bound user with sessions
-	Username, AccountName                                   string
-	SessionIP                                               string
-	Name3, Name2, Name2Rare, Name1Rare, Latin               string // nicknames and parts of them
-	Newest                                                  time.Time
+	Phone, OpenID                                         string
+	BoundUser                                             int64 // a bound user with sessions
+	Username, AccountName                                 string
+	SessionIP                                             string
+	Name3, Name2, Name2Rare, Name1Rare, Latin             string // nicknames and parts of them
+	Newest                                                time.Time
 }
 
 // SamplePicks reads the benchmark's picks from the data (a few indexed reads).

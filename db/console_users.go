@@ -61,7 +61,7 @@ func (s *Store) ListWxUsers(ctx context.Context, f UserFilter, k Keyset) ([]User
 		s.userSearch(&w, q, k)
 	}
 	order, limit := k.where(&w, "u.id")
-	rows, err := s.rows(ctx, s.r, `SELECT u.id, u.nickname, u.avatar_url, u.phone, COALESCE(b.account_id, 0),
+	rows, err := s.adhocRows(ctx, s.r, `SELECT u.id, u.nickname, u.avatar_url, u.phone, COALESCE(b.account_id, 0),
 		COALESCE(a.username, ''), COALESCE(a.name, ''), u.disabled, u.created_at, u.last_login_at
 		FROM wx_users u LEFT JOIN bindings b ON b.wx_user_id = u.id LEFT JOIN accounts a ON a.id = b.account_id`+
 		w.sql()+` ORDER BY `+order+` LIMIT `+strconv.Itoa(limit), w.args...)
@@ -108,7 +108,8 @@ func (s *Store) signUpRange(ctx context.Context, w *where, from, to time.Time) e
 		return id, wrap("sign-up range", err)
 	}
 	if !from.IsZero() {
-		w.add("u.created_at >= ?", from.UnixMilli())
+		// "+ 0": the id range leads; the created_at index would collect the whole range.
+		w.add("u.created_at + 0 >= ?", from.UnixMilli())
 		lo, err := firstAt(from.Add(-idOrderSlack))
 		if err != nil {
 			return err
@@ -120,7 +121,7 @@ func (s *Store) signUpRange(ctx context.Context, w *where, from, to time.Time) e
 		w.add("u.id >= ?", lo)
 	}
 	if !to.IsZero() {
-		w.add("u.created_at < ?", to.UnixMilli())
+		w.add("u.created_at + 0 < ?", to.UnixMilli())
 		hi, err := firstAt(to.Add(idOrderSlack))
 		if err != nil {
 			return err
@@ -150,7 +151,7 @@ type userGroup struct {
 // most once a minute, off the request path.
 func (s *Store) CountUserGroups(ctx context.Context) (UserCounts, error) {
 	c := UserCounts{At: s.now()}
-	rows, err := s.rows(ctx, s.r, `SELECT u.created_at / 86400000, CASE WHEN b.wx_user_id IS NULL THEN 0 ELSE 1 END,
+	rows, err := s.adhocRows(ctx, s.r, `SELECT u.created_at / 86400000, CASE WHEN b.wx_user_id IS NULL THEN 0 ELSE 1 END,
 		CASE WHEN u.disabled THEN 1 ELSE 0 END, CASE WHEN u.phone <> '' THEN 1 ELSE 0 END, COUNT(*)
 		FROM wx_users u LEFT JOIN bindings b ON b.wx_user_id = u.id WHERE u.deleted_at IS NULL
 		GROUP BY 1, 2, 3, 4`)
@@ -209,32 +210,31 @@ func (s *Store) userSearch(w *where, q string, k Keyset) {
 		ids = append(ids, `SELECT id FROM wx_users WHERE id = ?`)
 		args = append(args, id)
 	}
-	like := "%" + likeEscape(q) + "%"
-	if utf8.RuneCountInString(q) < trigramMin {
-		g := where{conds: slices.Clone(w.conds), args: slices.Clone(w.args)}
+	// The nickname part walks its index in page order under the page's filters and stops
+	// after a page plus one, so a common term ("微信用户", a surname) costs a page.
+	g := where{conds: slices.Clone(w.conds), args: slices.Clone(w.args)}
+	k.where(&g, "u.id") // the same bound on both sides, for a merge join's sake
+	var from, key string
+	switch {
+	case utf8.RuneCountInString(q) < trigramMin:
+		from, key = `nickname_grams g JOIN wx_users u ON u.id = g.wx_user_id`, "g.wx_user_id"
 		g.add("g.gram = lower(?)", q)
-		k.where(&g, "u.id") // the same bound on both sides, for a merge join's sake
-		order, limit := k.where(&g, "g.wx_user_id")
-		ids = append(ids, `SELECT id FROM (SELECT u.id FROM nickname_grams g JOIN wx_users u ON u.id = g.wx_user_id
-			LEFT JOIN bindings b ON b.wx_user_id = u.id`+g.sql()+` ORDER BY `+order+` LIMIT `+strconv.Itoa(limit)+`) gi`)
-		args = append(args, g.args...)
-	} else if s.dialect == DialectPostgres {
-		ids = append(ids, nicknameSearchPostgres)
-		args = append(args, like)
-	} else {
-		ids = append(ids, nicknameSearchSQLite)
-		args = append(args, fts5Phrase(q))
+	case s.dialect == DialectPostgres:
+		// pg_trgm's GIN index finds a rare term; a common one is cheaper by walking ids
+		// with the condition: the planner weighs the two from the column's statistics.
+		from, key = `wx_users u`, "u.id"
+		g.add(`u.nickname ILIKE ? ESCAPE '\'`, "%"+likeEscape(q)+"%")
+	default:
+		// FTS5 yields a phrase's rows in rowid order, newest first when asked.
+		from, key = `wx_users_fts JOIN wx_users u ON u.id = wx_users_fts.rowid`, "wx_users_fts.rowid"
+		g.add(`wx_users_fts MATCH ?`, fts5Phrase(q))
 	}
+	order, limit := k.where(&g, key)
+	ids = append(ids, `SELECT id FROM (SELECT u.id FROM `+from+` LEFT JOIN bindings b ON b.wx_user_id = u.id`+
+		g.sql()+` ORDER BY `+order+` LIMIT `+strconv.Itoa(limit)+`) gi`)
+	args = append(args, g.args...)
 	w.add(`u.id IN (`+strings.Join(ids, " UNION ALL ")+`)`, args...)
 }
-
-// The nickname substring search, the one query written per dialect: pg_trgm serves ILIKE
-// from its GIN index; SQLite's FTS5 trigram table serves a phrase query. Terms shorter
-// than trigramMin are one gram of nickname_grams on both (userSearch).
-const (
-	nicknameSearchPostgres = `SELECT id FROM wx_users WHERE nickname ILIKE ? ESCAPE '\'`
-	nicknameSearchSQLite   = `SELECT rowid FROM wx_users_fts WHERE wx_users_fts MATCH ?`
-)
 
 // fts5Phrase quotes s as one FTS5 phrase, so that its characters are matched literally.
 func fts5Phrase(s string) string {
