@@ -68,6 +68,7 @@ func (s *Store) ListBindings(ctx context.Context, q string, k Keyset) ([]Console
 		w.add("b.wx_user_id IS NOT NULL")
 		s.userSearch(&w, q, k)
 	}
+	k.where(&w, "b.wx_user_id") // the bound on both sides, for a merge join's sake
 	order, limit := k.where(&w, "u.id")
 	rows, err := s.adhocRows(ctx, s.r, `SELECT b.wx_user_id, u.nickname, u.phone, b.account_id, a.username, a.name,
 		b.created_at, b.created_by

@@ -54,11 +54,20 @@ func (s *Store) ListWxUsers(ctx context.Context, f UserFilter, k Keyset) ([]User
 	if f.HasPhone {
 		w.add("u.phone <> ''")
 	}
-	if err := s.signUpRange(ctx, &w, f.From, f.To); err != nil {
+	// Bounds on the id go on both sides of the bindings join when only bound users are
+	// wanted, so that PostgreSQL's merge join starts at the page, not at the newest binding.
+	idCols := []string{"u.id"}
+	if f.Bound == "yes" {
+		idCols = append(idCols, "b.wx_user_id")
+	}
+	if err := s.signUpRange(ctx, &w, f.From, f.To, idCols...); err != nil {
 		return nil, false, err
 	}
 	if q := strings.TrimSpace(f.Q); q != "" {
 		s.userSearch(&w, q, k)
+	}
+	if f.Bound == "yes" {
+		k.where(&w, "b.wx_user_id")
 	}
 	order, limit := k.where(&w, "u.id")
 	rows, err := s.adhocRows(ctx, s.r, `SELECT u.id, u.nickname, u.avatar_url, u.phone, COALESCE(b.account_id, 0),
@@ -97,7 +106,7 @@ const idOrderSlack = time.Hour
 // the page then walks only the range's ids, however old the range, and the exact
 // created_at condition decides within it. A user written more than idOrderSlack out of
 // id order with its sign-up time would be missed at the range's edges.
-func (s *Store) signUpRange(ctx context.Context, w *where, from, to time.Time) error {
+func (s *Store) signUpRange(ctx context.Context, w *where, from, to time.Time, idCols ...string) error {
 	firstAt := func(t time.Time) (int64, error) { // the first id signed up at or after t; 0: none
 		var id int64
 		err := s.row(ctx, s.r, `SELECT id FROM wx_users WHERE created_at >= ? ORDER BY created_at, id LIMIT 1`,
@@ -118,7 +127,9 @@ func (s *Store) signUpRange(ctx context.Context, w *where, from, to time.Time) e
 			w.add("1 = 0")
 			return nil
 		}
-		w.add("u.id >= ?", lo)
+		for _, c := range idCols {
+			w.add(c+" >= ?", lo)
+		}
 	}
 	if !to.IsZero() {
 		w.add("u.created_at + 0 < ?", to.UnixMilli())
@@ -126,8 +137,10 @@ func (s *Store) signUpRange(ctx context.Context, w *where, from, to time.Time) e
 		if err != nil {
 			return err
 		}
-		if hi != 0 {
-			w.add("u.id < ?", hi)
+		for _, c := range idCols {
+			if hi != 0 {
+				w.add(c+" < ?", hi)
+			}
 		}
 	}
 	return nil
