@@ -68,8 +68,8 @@ func (s *Store) ListBindings(ctx context.Context, q string, k Keyset) ([]Console
 		w.add("b.wx_user_id IS NOT NULL")
 		s.userSearch(&w, q, k)
 	}
-	k.where(&w, "b.wx_user_id") // the bound on both sides, for a merge join's sake
-	order, limit := k.where(&w, "u.id")
+	k.where(&w, "u.id") // the bound on both sides, for a merge join's sake
+	order, limit := k.where(&w, "b.wx_user_id")
 	rows, err := s.adhocRows(ctx, s.r, `SELECT b.wx_user_id, u.nickname, u.phone, b.account_id, a.username, a.name,
 		b.created_at, b.created_by
 		FROM bindings b JOIN accounts a ON a.id = b.account_id JOIN wx_users u ON u.id = b.wx_user_id`+
