@@ -120,18 +120,18 @@ func runConsoleBench(ctx context.Context, args []string, out io.Writer) error {
 	pages := consolePages(picks)
 	fmt.Fprintf(out, "console server time (Server-Timing), %s, %d users, %d bound, %d accounts, %d live sessions, %d requests per page, one at a time\n\n",
 		store.Dialect(), have.Users, have.BoundUsers, have.Accounts, have.ActiveSessions, *requests)
-	fmt.Fprintln(out, "| page | rows | p50 ms | p95 ms | max ms | bar p95 < 50 ms |")
-	fmt.Fprintln(out, "|---|---:|---:|---:|---:|---|")
+	fmt.Fprintln(out, "| page | rows | KiB | p50 ms | p95 ms | max ms | bar p95 < 50 ms |")
+	fmt.Fprintln(out, "|---|---:|---:|---:|---:|---:|---|")
 	worst, failed := 0.0, 0
 	for _, p := range pages {
 		if *only != "" && !strings.Contains(p[0], *only) {
 			continue
 		}
 		var durs []float64
-		rows := 0
+		rows, size := 0, 0
 		for i := 0; i < *requests+3; i++ {
-			d, n, err := timedGet(client, base+p[1])
-			rows = n
+			d, n, b, err := timedGet(client, base+p[1])
+			rows, size = n, b
 			if err != nil {
 				return fmt.Errorf("%s: %w", p[0], err)
 			}
@@ -147,7 +147,7 @@ func runConsoleBench(ctx context.Context, args []string, out io.Writer) error {
 			failed++
 		}
 		worst = max(worst, q(0.95))
-		fmt.Fprintf(out, "| %s | %d | %.1f | %.1f | %.1f | %s |\n", p[0], rows, q(0.50), q(0.95), durs[len(durs)-1], mark)
+		fmt.Fprintf(out, "| %s | %d | %.1f | %.1f | %.1f | %.1f | %s |\n", p[0], rows, float64(size)/1024, q(0.50), q(0.95), durs[len(durs)-1], mark)
 	}
 	fmt.Fprintf(out, "\n%d pages, worst p95 %.1f ms, %d over the bar\n", len(pages), worst, failed)
 	return nil
@@ -181,22 +181,22 @@ func consoleClient(base, pw string) (*http.Client, error) {
 
 // timedGet fetches a console page and returns its Server-Timing in milliseconds and the
 // number of table rows it shows.
-func timedGet(c *http.Client, u string) (float64, int, error) {
+func timedGet(c *http.Client, u string) (float64, int, int, error) {
 	resp, err := c.Get(u)
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return 0, 0, fmt.Errorf("GET %s: status %d", u, resp.StatusCode)
+		return 0, 0, 0, fmt.Errorf("GET %s: status %d", u, resp.StatusCode)
 	}
 	m := serverTimingRE.FindStringSubmatch(resp.Header.Get("Server-Timing"))
 	if m == nil {
-		return 0, 0, errors.New("no Server-Timing header")
+		return 0, 0, 0, errors.New("no Server-Timing header")
 	}
 	d, err := strconv.ParseFloat(m[1], 64)
-	return d, len(rowRE.FindAll(body, -1)), err
+	return d, len(rowRE.FindAll(body, -1)), len(body), err
 }
 
 // rowRE finds the rows of the console's lists.
