@@ -62,10 +62,14 @@ func (tc *totalsCache) invalidate() {
 	}
 }
 
+// userCountsEvery is how old the users page's counts may get: counting reads every user
+// (about a second of database time at a million users), so less often than the totals.
+const userCountsEvery = 10 * time.Minute
+
 // userCountsCache keeps the users page's counts (db.UserCounts: live users by sign-up
-// day, bound, disabled and has-phone), counted at most once a minute off the request path
+// day, bound, disabled and has-phone), counted at most every ten minutes off the request path
 // like the overview's totals, so a list page's total costs a sum in memory. The page shows
-// it as an estimate ("about"), since it may be a minute old.
+// it as an estimate ("about", with the time it was counted), since it may be minutes old.
 type userCountsCache struct {
 	mu       sync.Mutex
 	counts   db.UserCounts
@@ -87,7 +91,7 @@ func (uc *userCountsCache) get(ctx context.Context, store *db.Store) (db.UserCou
 		return c, nil
 	}
 	c := uc.counts
-	if store.Now().Sub(c.At) > totalsEvery && !uc.counting {
+	if store.Now().Sub(c.At) > userCountsEvery && !uc.counting {
 		uc.counting = true
 		go func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
