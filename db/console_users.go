@@ -56,8 +56,10 @@ func (s *Store) ListWxUsers(ctx context.Context, f UserFilter, k Keyset) ([]User
 	}
 	// Bounds on the id go on both sides of the bindings join when only bound users are
 	// wanted, so that PostgreSQL's merge join starts at the page, not at the newest binding.
+	// (SQLite would then drive the join from bindings and sort: it walks users by id.)
+	both := f.Bound == "yes" && s.dialect == DialectPostgres
 	idCols := []string{"u.id"}
-	if f.Bound == "yes" {
+	if both {
 		idCols = append(idCols, "b.wx_user_id")
 	}
 	if err := s.signUpRange(ctx, &w, f.From, f.To, idCols...); err != nil {
@@ -66,7 +68,7 @@ func (s *Store) ListWxUsers(ctx context.Context, f UserFilter, k Keyset) ([]User
 	if q := strings.TrimSpace(f.Q); q != "" {
 		s.userSearch(&w, q, k)
 	}
-	if f.Bound == "yes" {
+	if both {
 		k.where(&w, "b.wx_user_id")
 	}
 	order, limit := k.where(&w, "u.id")
