@@ -110,11 +110,14 @@ const idOrderSlack = time.Hour
 // id order with its sign-up time would be missed at the range's edges.
 func (s *Store) signUpRange(ctx context.Context, w *where, from, to time.Time, idCols ...string) error {
 	// On SQLite, "+ 0" keeps the planner off the created_at index, which would collect the
-	// whole range and sort it; PostgreSQL needs the plain column to estimate the range
-	// (with "+ 0" it guessed, and started parallel workers for a 50-row page).
-	col := "u.created_at"
-	if s.dialect == DialectSQLite {
-		col = "u.created_at + 0"
+	// whole range and sort it. PostgreSQL multiplies the selectivities of the id range and
+	// the created_at range, which say the same thing, so it expects a handful of rows and
+	// hash-joins everything (230 ms for bound + has phone + last 7 days); with "+ 0" on
+	// both bounds it guessed the other way and started parallel workers. One bound plain,
+	// the other "+ 0" (a fixed guess of a third) keeps it walking ids: 9–11 ms.
+	fromCol, toCol := "u.created_at + 0", "u.created_at + 0"
+	if s.dialect == DialectPostgres {
+		toCol = "u.created_at"
 	}
 	firstAt := func(t time.Time) (int64, error) { // the first id signed up at or after t; 0: none
 		var id int64
@@ -126,7 +129,7 @@ func (s *Store) signUpRange(ctx context.Context, w *where, from, to time.Time, i
 		return id, wrap("sign-up range", err)
 	}
 	if !from.IsZero() {
-		w.add(col+" >= ?", from.UnixMilli())
+		w.add(fromCol+" >= ?", from.UnixMilli())
 		lo, err := firstAt(from.Add(-idOrderSlack))
 		if err != nil {
 			return err
@@ -140,7 +143,7 @@ func (s *Store) signUpRange(ctx context.Context, w *where, from, to time.Time, i
 		}
 	}
 	if !to.IsZero() {
-		w.add(col+" < ?", to.UnixMilli())
+		w.add(toCol+" < ?", to.UnixMilli())
 		hi, err := firstAt(to.Add(idOrderSlack))
 		if err != nil {
 			return err
