@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -32,7 +33,7 @@ func (s *Store) ListAccounts(ctx context.Context, q string, k Keyset) ([]Account
 		w.add(`(a.username LIKE ? ESCAPE '\' OR a.name LIKE ? ESCAPE '\')`, likeEscape(q)+"%", "%"+likeEscape(q)+"%")
 	}
 	order, limit := k.where(&w, "a.id")
-	rows, err := s.rows(ctx, s.r, `SELECT a.id, a.username, a.name, a.disabled, COALESCE(b.wx_user_id, 0),
+	rows, err := s.adhocRows(ctx, s.r, `SELECT a.id, a.username, a.name, a.disabled, COALESCE(b.wx_user_id, 0),
 		COALESCE(u.nickname, ''), a.created_at,
 		(SELECT COUNT(*) FROM login_attempts l WHERE l.username = a.username)
 		FROM accounts a LEFT JOIN bindings b ON b.account_id = a.id LEFT JOIN wx_users u ON u.id = b.wx_user_id`+
@@ -57,16 +58,19 @@ func (s *Store) ListAccounts(ctx context.Context, q string, k Keyset) ([]Account
 	return page, more, nil
 }
 
-// ListBindings returns one page of bindings, newest WeChat user first; q matches a
-// username exactly, a WeChat user id, or a nickname by substring.
+// ListBindings returns one page of bindings, newest WeChat user first; q searches as the
+// users page does (a username, phone or openid exactly, a WeChat user id, or a nickname
+// by substring), among bound users.
 func (s *Store) ListBindings(ctx context.Context, q string, k Keyset) ([]ConsoleBinding, bool, error) {
 	var w where
-	if q != "" {
-		id, _ := strconv.ParseInt(q, 10, 64)
-		w.add(`(a.username = ? OR b.wx_user_id = ? OR u.nickname LIKE ? ESCAPE '\')`, q, id, "%"+likeEscape(q)+"%")
+	if q = strings.TrimSpace(q); q != "" {
+		// The users page's search (userSearch), walked among bound users only.
+		w.add("b.wx_user_id IS NOT NULL")
+		s.userSearch(&w, q, k)
 	}
+	k.where(&w, "u.id") // the bound on both sides, for a merge join's sake
 	order, limit := k.where(&w, "b.wx_user_id")
-	rows, err := s.rows(ctx, s.r, `SELECT b.wx_user_id, u.nickname, u.phone, b.account_id, a.username, a.name,
+	rows, err := s.adhocRows(ctx, s.r, `SELECT b.wx_user_id, u.nickname, u.phone, b.account_id, a.username, a.name,
 		b.created_at, b.created_by
 		FROM bindings b JOIN accounts a ON a.id = b.account_id JOIN wx_users u ON u.id = b.wx_user_id`+
 		w.sql()+` ORDER BY `+order+` LIMIT `+strconv.Itoa(limit), w.args...)

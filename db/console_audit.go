@@ -37,7 +37,7 @@ func (s *Store) ListAudit(ctx context.Context, f AuditFilter, k Keyset) ([]Audit
 		}
 	}
 	order, limit := k.where(&w, "id")
-	rows, err := s.rows(ctx, s.r, `SELECT id, at, actor_type, actor_id, action, target, ip, detail FROM audit_events`+
+	rows, err := s.adhocRows(ctx, s.r, `SELECT id, at, actor_type, actor_id, action, target, ip, detail FROM audit_events`+
 		w.sql()+` ORDER BY `+order+` LIMIT `+strconv.Itoa(limit), w.args...)
 	if err != nil {
 		return nil, false, wrap("list audit events", err)

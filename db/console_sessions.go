@@ -42,7 +42,7 @@ func (s *Store) ListActiveSessions(ctx context.Context, f SessionFilter, k Keyse
 		w.add("s.ip = ?", f.IP)
 	}
 	order, limit := k.where(&w, "s.id")
-	rows, err := s.rows(ctx, s.r, `SELECT s.id, s.wx_user_id, u.nickname, COALESCE(s.account_id, 0),
+	rows, err := s.adhocRows(ctx, s.r, `SELECT s.id, s.wx_user_id, u.nickname, COALESCE(s.account_id, 0),
 		COALESCE(a.username, ''), s.ip, s.user_agent, s.created_at, s.last_seen_at, s.idle_expires_at, s.max_expires_at
 		FROM sessions s JOIN wx_users u ON u.id = s.wx_user_id LEFT JOIN accounts a ON a.id = s.account_id`+
 		w.sql()+` ORDER BY `+order+` LIMIT `+strconv.Itoa(limit), w.args...)

@@ -385,6 +385,15 @@ func (s *Store) row(ctx context.Context, r runner, query string, args ...any) sc
 	return st.QueryRowxContext(ctx, args...)
 }
 
+// adhocRows runs a query written with ? on r without preparing it: each call is planned
+// with its own arguments. The console's lists use it: their text varies with the filters
+// (one prepared statement per combination would pile up), and on PostgreSQL a prepared
+// statement soon gets a generic plan, blind to how selective a search term or a date
+// range is, which can cost a page hundreds of milliseconds.
+func (s *Store) adhocRows(ctx context.Context, r runner, query string, args ...any) (*sqlx.Rows, error) {
+	return r.QueryxContext(ctx, s.q(query), args...)
+}
+
 // rows runs a query written with ? on r.
 func (s *Store) rows(ctx context.Context, r runner, query string, args ...any) (*sqlx.Rows, error) {
 	if s.pooled {

@@ -58,13 +58,15 @@ func (o Overview) BindConversion() string {
 }
 
 // UserFilter is the users page's search and filters, as query parameters q, bound
-// ("yes"/"no"/empty), disabled ("1") and phone ("1").
+// ("yes"/"no"/empty), disabled ("1"), phone ("1") and the sign-up dates from and to
+// (YYYY-MM-DD, UTC days, both included).
 type UserFilter struct {
 	Q        string // nickname substring, phone, username or exact openid
 	Bound    string // "yes", "no" or "" for both
 	Disabled bool   // only disabled users
 	HasPhone bool   // only users with a phone number
 	AppID    string // only users of this mini-program; "" for all
+	From, To string // signed up on or after From, on or before To; "": no bound
 }
 
 // Values is the filter as query parameters, without cursors.
@@ -79,6 +81,8 @@ func (f UserFilter) Values() url.Values {
 	if f.HasPhone {
 		v.Set("phone", "1")
 	}
+	setNonEmpty(v, "from", f.From)
+	setNonEmpty(v, "to", f.To)
 	return v
 }
 
@@ -109,6 +113,11 @@ type UsersView struct {
 	Users     []UserRow
 	Cursors   Cursors
 	CanExport bool // CSV export is admin-only
+	// Total is how many users the filters matched at CountedAt (counted at most a minute
+	// before, so shown as an estimate); HasTotal is false for a search, which has none.
+	Total     int64
+	HasTotal  bool
+	CountedAt time.Time
 }
 
 // ExportURL is the CSV export of the current filter.

@@ -58,14 +58,15 @@ type Observer interface {
 
 // Handler serves the console from its dependencies.
 type Handler struct {
-	store   *db.Store
-	cfg     Config
-	log     *slog.Logger
-	cookies *sessions.CookieStore
-	hasher  *password.Hasher
-	totals  *totalsCache
-	perApp  appTotals // the overview of one app
-	play    *playgrounds
+	store      *db.Store
+	cfg        Config
+	log        *slog.Logger
+	cookies    *sessions.CookieStore
+	hasher     *password.Hasher
+	totals     *totalsCache
+	perApp     appTotals // the overview of one app
+	userCounts *userCountsCache
+	play       *playgrounds
 }
 
 // New builds the console handler. keys signs and encrypts the cookie (subkeys derived per
@@ -91,8 +92,9 @@ func New(store *db.Store, keys *db.Keyring, cfg Config, log *slog.Logger) *Handl
 	cs.MaxAge(int(SessionMax / time.Second))
 	return &Handler{
 		store: store, cfg: cfg, log: log, cookies: cs, hasher: cfg.Hasher,
-		totals: &totalsCache{},
-		play:   newPlaygrounds(),
+		totals:     &totalsCache{},
+		userCounts: &userCountsCache{},
+		play:       newPlaygrounds(),
 	}
 }
 

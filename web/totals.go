@@ -86,3 +86,50 @@ func (a *appTotals) of(appid string, all *totalsCache) *totalsCache {
 	}
 	return tc
 }
+
+// userCountsEvery is how old the users page's counts may get: counting reads every user
+// (about a second of database time at a million users), so less often than the totals.
+const userCountsEvery = 10 * time.Minute
+
+// userCountsCache keeps the users page's counts (db.UserCounts: live users by sign-up
+// day, bound, disabled and has-phone), counted at most every ten minutes off the request path
+// like the overview's totals, so a list page's total costs a sum in memory. The page shows
+// it as an estimate ("about", with the time it was counted), since it may be minutes old.
+type userCountsCache struct {
+	mu       sync.Mutex
+	counts   db.UserCounts
+	counting bool
+}
+
+// get returns the last counts; it waits only for the very first count.
+func (uc *userCountsCache) get(ctx context.Context, store *db.Store) (db.UserCounts, error) {
+	uc.mu.Lock()
+	if uc.counts.At.IsZero() {
+		uc.mu.Unlock()
+		c, err := store.CountUserGroups(ctx)
+		if err != nil {
+			return db.UserCounts{}, err
+		}
+		uc.mu.Lock()
+		uc.counts = c
+		uc.mu.Unlock()
+		return c, nil
+	}
+	c := uc.counts
+	if store.Now().Sub(c.At) > userCountsEvery && !uc.counting {
+		uc.counting = true
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			fresh, err := store.CountUserGroups(ctx)
+			uc.mu.Lock()
+			defer uc.mu.Unlock()
+			uc.counting = false
+			if err == nil {
+				uc.counts = fresh
+			}
+		}()
+	}
+	uc.mu.Unlock()
+	return c, nil
+}

@@ -18,7 +18,10 @@ const exportMax = 100000
 // current filter as UTF-8 CSV with a byte-order mark (so spreadsheet programs read the
 // Chinese right), phones masked, and formula-like cells defused.
 func (h *Handler) usersExport(c *fiber.Ctx) error {
-	f := userFilter(c)
+	f, sf, err := userFilter(c)
+	if err != nil {
+		return err
+	}
 	ctx := c.UserContext()
 	var buf strings.Builder
 	buf.WriteString("\ufeff")
@@ -27,7 +30,7 @@ func (h *Handler) usersExport(c *fiber.Ctx) error {
 	k := db.Keyset{Limit: 500}
 	n := 0
 	for n < exportMax {
-		rows, more, err := h.store.ListWxUsers(ctx, storeUserFilter(f), k)
+		rows, more, err := h.store.ListWxUsers(ctx, sf, k)
 		if err != nil {
 			return storeError(err)
 		}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -9,28 +10,49 @@ import (
 	"miniauth/views"
 )
 
-// userFilter reads the users page's search and filters from the query.
-func userFilter(c *fiber.Ctx) views.UserFilter {
+// userFilter reads the users page's search and filters from the query; a sign-up date
+// that is not a YYYY-MM-DD day is a 400 naming the field.
+func userFilter(c *fiber.Ctx) (views.UserFilter, db.UserFilter, error) {
 	f := views.UserFilter{Q: strings.TrimSpace(c.Query("q")), Disabled: c.Query("disabled") == "1",
-		HasPhone: c.Query("phone") == "1"}
+		HasPhone: c.Query("phone") == "1", From: strings.TrimSpace(c.Query("from")), To: strings.TrimSpace(c.Query("to"))}
 	if b := c.Query("bound"); b == "yes" || b == "no" {
 		f.Bound = b
 	}
 	if a := c.Query("app"); db.ValidAppID(a) {
 		f.AppID = a
 	}
-	return f
-}
-
-func storeUserFilter(f views.UserFilter) db.UserFilter {
-	return db.UserFilter{Q: f.Q, Bound: f.Bound, Disabled: f.Disabled, HasPhone: f.HasPhone, AppID: f.AppID}
+	sf := db.UserFilter{Q: f.Q, Bound: f.Bound, Disabled: f.Disabled, HasPhone: f.HasPhone, AppID: f.AppID}
+	day := func(field, v string) (time.Time, error) {
+		if v == "" {
+			return time.Time{}, nil
+		}
+		t, err := time.Parse(time.DateOnly, v)
+		if err != nil {
+			return time.Time{}, &pageError{status: fiber.StatusBadRequest, key: "error.date_invalid", detail: field}
+		}
+		return t, nil
+	}
+	var err error
+	if sf.From, err = day("from", f.From); err != nil {
+		return f, sf, err
+	}
+	if sf.To, err = day("to", f.To); err != nil {
+		return f, sf, err
+	}
+	if !sf.To.IsZero() {
+		sf.To = sf.To.AddDate(0, 0, 1) // the last day is included
+	}
+	return f, sf, nil
 }
 
 // usersList is GET /admin/users: search, filters and keyset pages.
 func (h *Handler) usersList(c *fiber.Ctx) error {
-	f := userFilter(c)
+	f, sf, err := userFilter(c)
+	if err != nil {
+		return err
+	}
 	k := keyset(c)
-	rows, more, err := h.store.ListWxUsers(c.UserContext(), storeUserFilter(f), k)
+	rows, more, err := h.store.ListWxUsers(c.UserContext(), sf, k)
 	if err != nil {
 		return storeError(err)
 	}
@@ -41,6 +63,11 @@ func (h *Handler) usersList(c *fiber.Ctx) error {
 	}
 	for _, a := range apps {
 		v.Apps = append(v.Apps, a.AppID)
+	}
+	if counts, err := h.userCounts.get(c.UserContext(), h.store); err != nil {
+		return storeError(err)
+	} else if n, ok := counts.Count(sf); ok {
+		v.Total, v.HasTotal, v.CountedAt = n, true, counts.At
 	}
 	for _, u := range rows {
 		v.Users = append(v.Users, userRow(u))

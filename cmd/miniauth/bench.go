@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -56,6 +57,15 @@ func runBench(ctx context.Context, args []string, out io.Writer) error {
 	if len(args) > 0 && (args[0] == "--console" || args[0] == "-console") {
 		return runConsoleBench(ctx, args[1:], out)
 	}
+	for i, a := range args { // the console scenario has flags of its own
+		rest := slices.Concat(args[:i], args[i+1:])
+		switch {
+		case a == "--scenario=console" || a == "-scenario=console":
+			return runConsoleBench(ctx, rest, out)
+		case (a == "--scenario" || a == "-scenario") && i+1 < len(args) && args[i+1] == "console":
+			return runConsoleBench(ctx, slices.Concat(args[:i], args[i+2:]), out)
+		}
+	}
 	var o benchOptions
 	fs := flag.NewFlagSet("miniauth bench", flag.ContinueOnError)
 	fs.SetOutput(out)
@@ -65,7 +75,7 @@ func runBench(ctx context.Context, args []string, out io.Writer) error {
 	fs.IntVar(&o.users, "users", 5000, "users logged in before the token scenarios; each request picks one of their tokens at random")
 	fs.IntVar(&o.logins, "logins", 20000, "fresh wx.login codes prepared for the login scenario (the login scenario stops when they run out)")
 	fs.StringVar(&o.pooler, "database-pooler", "none", "transaction: --database-url leads through a transaction pooler (docs/scaling.md)")
-	fs.StringVar(&o.scenario, "scenario", "api", "api: token checks and logins beside a bare handler; bind: bind throughput beside the raw argon2id rate")
+	fs.StringVar(&o.scenario, "scenario", "api", "api: token checks and logins beside a bare handler; bind: bind throughput beside the raw argon2id rate; console: console pages on sample data (flags of its own: --scenario console -h)")
 	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
 		return nil
 	} else if err != nil {
@@ -134,7 +144,7 @@ func runBench(ctx context.Context, args []string, out io.Writer) error {
 		return benchBind(ctx, o, out, srv, store, base, code)
 	}
 	if o.scenario != "api" {
-		return fmt.Errorf("bench: unknown scenario %q (api or bind)", o.scenario)
+		return fmt.Errorf("bench: unknown scenario %q (api, bind or console)", o.scenario)
 	}
 	// The internal listener (introspection) on a port of its own, as serve runs it.
 	iln, err := net.Listen("tcp", "127.0.0.1:0")
