@@ -102,6 +102,7 @@ var catalogue = map[string]map[string]string{
 		"lang.switch": "切换到中文",
 
 		"nav.label":               "Sections",
+		"nav.menu":                "Menu",
 		"nav.overview":            "Overview",
 		"nav.users":               "Users",
 		"nav.accounts":            "Accounts",
@@ -443,6 +444,7 @@ var catalogue = map[string]map[string]string{
 		"lang.switch": "Switch to English",
 
 		"nav.label":               "导航",
+		"nav.menu":                "菜单",
 		"nav.overview":            "概览",
 		"nav.users":               "微信用户",
 		"nav.accounts":            "平台账号",
