@@ -268,6 +268,8 @@ type AuditFilter struct {
 	Action string
 	Actor  string
 	Target string
+	From   string // first day, YYYY-MM-DD in the console's time zone
+	To     string // last day (inclusive), YYYY-MM-DD
 }
 
 // Values is the filter as query parameters, without cursors.
@@ -276,6 +278,8 @@ func (f AuditFilter) Values() url.Values {
 	setNonEmpty(v, "action", f.Action)
 	setNonEmpty(v, "actor", f.Actor)
 	setNonEmpty(v, "target", f.Target)
+	setNonEmpty(v, "from", f.From)
+	setNonEmpty(v, "to", f.To)
 	return v
 }
 

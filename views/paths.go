@@ -40,6 +40,7 @@ const (
 	PathBindings        = "/admin/bindings"
 	PathSessions        = "/admin/sessions"
 	PathAudit           = "/admin/audit"
+	PathAuditExport     = "/admin/audit/export.csv"
 	PathOperators       = "/admin/operators"
 	PathOperatorsTOTP   = "/admin/operators/require-2fa"
 	PathLoginTOTP       = "/admin/login/totp"

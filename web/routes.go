@@ -57,6 +57,7 @@ func (h *Handler) Register(app *fiber.App) {
 	w(fiber.MethodPost, "/bindings/:id<int>/unbind", h.bindingUnbind)
 
 	r("/audit", h.auditList)
+	w(fiber.MethodGet, "/audit/export.csv", h.auditExport)
 
 	w(fiber.MethodGet, "/operators", h.operatorsList)
 	w(fiber.MethodPost, "/operators", h.operatorCreate)

@@ -38,7 +38,8 @@ type Config struct {
 	WxsimPublic    bool
 	AuditRetention time.Duration
 	CleanupEvery   time.Duration
-	Ops            OpsConfig // the on-call settings, parsed by parseOps
+	Ops            OpsConfig      // the on-call settings, parsed by parseOps
+	TimeZone       *time.Location // MINIAUTH_TIMEZONE; nil: the server's zone
 	// AdminPassword is the first operator's password (MINIAUTH_ADMIN_PASSWORD, no flag:
 	// passwords stay off command lines); empty means a random one, printed once.
 	AdminPassword string
@@ -231,6 +232,11 @@ func parseConfig(name string, args []string, getenv func(string) string, out io.
 		errs = append(errs, fmt.Errorf("MINIAUTH_WXSIM_PUBLIC must be 0 or 1, got %q", get("MINIAUTH_WXSIM_PUBLIC")))
 	}
 	errs = append(errs, parseOps(&c.Ops, get)...)
+	if loc, err := parseTimeZone(get); err != nil {
+		errs = append(errs, err)
+	} else {
+		c.TimeZone = loc
+	}
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, nil, err
 	}
