@@ -95,8 +95,7 @@ func (h *Handler) auditExport(c *fiber.Ctx) error {
 			return storeError(err)
 		}
 		for _, e := range rows {
-			r := auditRow(lang, e)
-			_ = w.Write([]string{strconv.FormatInt(e.ID, 10), csvTime(e.At), csvCell(r.Actor), e.Action,
+			_ = w.Write([]string{strconv.FormatInt(e.ID, 10), csvTime(e.At), csvCell(strings.TrimSpace(e.ActorType + ":" + e.ActorID)), e.Action,
 				csvCell(views.T(lang, "audit.action."+e.Action)), csvCell(e.Target), csvCell(e.IP), csvCell(e.Detail)})
 		}
 		n += len(rows)
