@@ -172,7 +172,7 @@ var catalogue = map[string]map[string]string{
 		"col.user":       "User",
 		"col.wx_user":    "WeChat user",
 		"col.phone":      "Phone",
-		"col.account":    "Account",
+		"col.account":    "Bound account",
 		"col.username":   "Username",
 		"col.name":       "Name",
 		"col.role":       "Role",

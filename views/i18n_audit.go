@@ -103,3 +103,66 @@ func init() {
 		}
 	}
 }
+
+// Labels of the account import's refusals (web matches each stored reason to a key).
+var importLabels = map[string]map[string]string{
+	LangEN: {
+		"import.report":         "nothing imported, %d rows rejected: ",
+		"import.line_user":      "line %d %s: %s",
+		"import.line":           "line %d: %s",
+		"import.more":           "; … (%d more)",
+		"import.too_large":      "the file is larger than %s MB; split it",
+		"import.malformed":      "malformed CSV at line %s, column %s: %s",
+		"import.too_many":       "more than %s accounts in one file; split it",
+		"import.missing_column": "missing column: expected %s columns (%s), found %s",
+		"import.extra_column":   "too many columns: expected %s columns (%s), found %s",
+		"import.bad_username":   "username must be 1 to %s characters, UTF-8, without control characters",
+		"import.repeated":       "username repeats line %s",
+		"import.bad_name":       "name is longer than %s characters, not UTF-8 or holds control characters",
+		"import.empty_password": "password is empty",
+		"import.hash_refused":   "password hash refused: %s",
+		"import.hash_kind":      "password_hash is not a bcrypt ($2a$, $2b$, $2y$) or argon2id ($argon2id$) hash",
+		"import.password_long":  "password is longer than %s bytes",
+		"import.password_utf8":  "password is not valid UTF-8",
+		"import.empty":          "no accounts in the file",
+		"import.exists":         "username already exists",
+		"import.column_twice":   "column %q appears twice in the header",
+		"import.both_passwords": "the header has both a password and a password_hash column",
+		"import.unknown_column": "unknown column %q in the header (known: username, name, password or password_hash)",
+	},
+	LangZH: {
+		"import.report":         "未导入任何账号，%d 行被拒绝：",
+		"import.line_user":      "第 %d 行 %s：%s",
+		"import.line":           "第 %d 行：%s",
+		"import.more":           "；……（还有 %d 行）",
+		"import.too_large":      "文件大于 %s MB，请拆分",
+		"import.malformed":      "CSV 格式错误，第 %s 行第 %s 列：%s",
+		"import.too_many":       "一个文件超过 %s 个账号，请拆分",
+		"import.missing_column": "缺少列：应有 %s 列（%s），实际 %s 列",
+		"import.extra_column":   "列数过多：应有 %s 列（%s），实际 %s 列",
+		"import.bad_username":   "用户名须为 1 到 %s 个字符的 UTF-8 文本，且不含控制字符",
+		"import.repeated":       "用户名与第 %s 行重复",
+		"import.bad_name":       "姓名超过 %s 个字符、不是 UTF-8 或含控制字符",
+		"import.empty_password": "密码为空",
+		"import.hash_refused":   "密码哈希被拒绝：%s",
+		"import.hash_kind":      "password_hash 不是 bcrypt（$2a$、$2b$、$2y$）或 argon2id（$argon2id$）哈希",
+		"import.password_long":  "密码超过 %s 字节",
+		"import.password_utf8":  "密码不是有效的 UTF-8",
+		"import.empty":          "文件中没有账号",
+		"import.exists":         "用户名已存在",
+		"import.column_twice":   "表头中列 %q 出现了两次",
+		"import.both_passwords": "表头同时有 password 和 password_hash 列",
+		"import.unknown_column": "表头中有未知列 %q（可用：username、name、password 或 password_hash）",
+	},
+}
+
+func init() {
+	for lang, labels := range importLabels {
+		for k, v := range labels {
+			if _, dup := catalogue[lang][k]; dup {
+				panic("views: label defined twice: " + k)
+			}
+			catalogue[lang][k] = v
+		}
+	}
+}
