@@ -18,6 +18,7 @@ var auditDetailForms = []struct {
 	{regexp.MustCompile(`^console sessions ended: (\d+)$`), "detail.console_sessions_ended"},
 	{regexp.MustCompile(`^role (\w+); console sessions ended: (\d+)$`), "detail.role_sessions_ended"},
 	{regexp.MustCompile(`^role (\w+)$`), "detail.role"},
+	{regexp.MustCompile(`^username (.*)$`), "detail.username"},
 	{regexp.MustCompile(`^own password; other console sessions ended: (\d+)$`), "detail.own_password"},
 	{regexp.MustCompile(`^sessions revoked: (\d+)$`), "detail.sessions_revoked"},
 	{regexp.MustCompile(`^sessions revoked: (\d+); binding to account (\d+) removed$`), "detail.sessions_revoked_unbound"},
@@ -57,7 +58,7 @@ func auditDetail(lang, detail string) string {
 		}
 		args := make([]any, 0, len(m)-1)
 		for _, g := range m[1:] {
-			if g == "admin" || g == "viewer" {
+			if (f.key == "detail.role" || f.key == "detail.role_sessions_ended") && (g == "admin" || g == "viewer") {
 				g = views.T(lang, "role."+g)
 			}
 			args = append(args, g)

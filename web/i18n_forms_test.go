@@ -15,6 +15,8 @@ func TestStoredTextInChinese(t *testing.T) {
 		{auditDetail(views.LangZH, "role viewer; console sessions ended: 1"), "角色 只读；强制下线的控制台登录：1"},
 		{auditDetail(views.LangZH, "sessions revoked: 3"), "强制下线的会话：3"},
 		{auditDetail(views.LangZH, `wrong password or unknown operator "bob"`), "密码错误或操作员不存在：“bob”"},
+		{auditDetail(views.LangZH, `wrong password or unknown operator "admin"`), "密码错误或操作员不存在：“admin”"},
+		{auditDetail(views.LangZH, "username zhangsan"), "用户名 zhangsan"},
 		{auditDetail(views.LangZH, `10 failed sign-ins for "bob" within 15m0s: refused until they age out`), "15 分钟内“bob”登录失败 10 次：在失败记录过期前拒绝登录"},
 		{auditDetail(views.LangZH, "bound to account 7 (zhangsan) by an operator"), "由操作员绑定到账号 7（zhangsan）"},
 		{auditDetail(views.LangZH, "with a recovery code (9 left)"), "使用恢复码（剩余 9 个）"},
