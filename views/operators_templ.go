@@ -702,7 +702,7 @@ func OperatorsPage(p Page, v OperatorsView) templ.Component {
 							var templ_7745c5c3_Var40 templ.SafeURL
 							templ_7745c5c3_Var40, templ_7745c5c3_Err = templ.JoinURLErrs(templ.URL(operatorActionURL(o.ID, "role")))
 							if templ_7745c5c3_Err != nil {
-								return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/operators.templ`, Line: 115, Col: 83}
+								return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/operators.templ`, Line: 115, Col: 84}
 							}
 							_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var40))
 							if templ_7745c5c3_Err != nil {
@@ -723,7 +723,7 @@ func OperatorsPage(p Page, v OperatorsView) templ.Component {
 							var templ_7745c5c3_Var41 string
 							templ_7745c5c3_Var41, templ_7745c5c3_Err = templ.JoinStringErrs(t(p, "col.role"))
 							if templ_7745c5c3_Err != nil {
-								return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/operators.templ`, Line: 117, Col: 62}
+								return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/operators.templ`, Line: 117, Col: 63}
 							}
 							_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var41))
 							if templ_7745c5c3_Err != nil {
@@ -736,7 +736,7 @@ func OperatorsPage(p Page, v OperatorsView) templ.Component {
 							var templ_7745c5c3_Var42 string
 							templ_7745c5c3_Var42, templ_7745c5c3_Err = templ.JoinStringErrs(RoleViewer)
 							if templ_7745c5c3_Err != nil {
-								return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/operators.templ`, Line: 118, Col: 40}
+								return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/operators.templ`, Line: 118, Col: 41}
 							}
 							_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var42))
 							if templ_7745c5c3_Err != nil {
@@ -759,7 +759,7 @@ func OperatorsPage(p Page, v OperatorsView) templ.Component {
 							var templ_7745c5c3_Var43 string
 							templ_7745c5c3_Var43, templ_7745c5c3_Err = templ.JoinStringErrs(roleLabel(p.Lang, RoleViewer))
 							if templ_7745c5c3_Err != nil {
-								return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/operators.templ`, Line: 118, Col: 108}
+								return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/operators.templ`, Line: 118, Col: 109}
 							}
 							_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var43))
 							if templ_7745c5c3_Err != nil {
@@ -772,7 +772,7 @@ func OperatorsPage(p Page, v OperatorsView) templ.Component {
 							var templ_7745c5c3_Var44 string
 							templ_7745c5c3_Var44, templ_7745c5c3_Err = templ.JoinStringErrs(RoleAdmin)
 							if templ_7745c5c3_Err != nil {
-								return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/operators.templ`, Line: 119, Col: 39}
+								return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/operators.templ`, Line: 119, Col: 40}
 							}
 							_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var44))
 							if templ_7745c5c3_Err != nil {
@@ -795,7 +795,7 @@ func OperatorsPage(p Page, v OperatorsView) templ.Component {
 							var templ_7745c5c3_Var45 string
 							templ_7745c5c3_Var45, templ_7745c5c3_Err = templ.JoinStringErrs(roleLabel(p.Lang, RoleAdmin))
 							if templ_7745c5c3_Err != nil {
-								return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/operators.templ`, Line: 119, Col: 106}
+								return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/operators.templ`, Line: 119, Col: 107}
 							}
 							_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var45))
 							if templ_7745c5c3_Err != nil {
@@ -808,7 +808,7 @@ func OperatorsPage(p Page, v OperatorsView) templ.Component {
 							var templ_7745c5c3_Var46 string
 							templ_7745c5c3_Var46, templ_7745c5c3_Err = templ.JoinStringErrs(t(p, "action.change_role"))
 							if templ_7745c5c3_Err != nil {
-								return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/operators.templ`, Line: 121, Col: 134}
+								return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/operators.templ`, Line: 121, Col: 135}
 							}
 							_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var46))
 							if templ_7745c5c3_Err != nil {
@@ -821,7 +821,7 @@ func OperatorsPage(p Page, v OperatorsView) templ.Component {
 							var templ_7745c5c3_Var47 templ.SafeURL
 							templ_7745c5c3_Var47, templ_7745c5c3_Err = templ.JoinURLErrs(templ.URL(operatorActionURL(o.ID, "password")))
 							if templ_7745c5c3_Err != nil {
-								return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/operators.templ`, Line: 123, Col: 87}
+								return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/operators.templ`, Line: 123, Col: 88}
 							}
 							_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var47))
 							if templ_7745c5c3_Err != nil {
@@ -842,7 +842,7 @@ func OperatorsPage(p Page, v OperatorsView) templ.Component {
 							var templ_7745c5c3_Var48 string
 							templ_7745c5c3_Var48, templ_7745c5c3_Err = templ.JoinStringErrs(t(p, "settings.password_new"))
 							if templ_7745c5c3_Err != nil {
-								return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/operators.templ`, Line: 125, Col: 146}
+								return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/operators.templ`, Line: 125, Col: 147}
 							}
 							_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var48))
 							if templ_7745c5c3_Err != nil {
@@ -855,7 +855,7 @@ func OperatorsPage(p Page, v OperatorsView) templ.Component {
 							var templ_7745c5c3_Var49 string
 							templ_7745c5c3_Var49, templ_7745c5c3_Err = templ.JoinStringErrs(t(p, "settings.password_new"))
 							if templ_7745c5c3_Err != nil {
-								return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/operators.templ`, Line: 125, Col: 192}
+								return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/operators.templ`, Line: 125, Col: 193}
 							}
 							_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var49))
 							if templ_7745c5c3_Err != nil {
@@ -868,7 +868,7 @@ func OperatorsPage(p Page, v OperatorsView) templ.Component {
 							var templ_7745c5c3_Var50 string
 							templ_7745c5c3_Var50, templ_7745c5c3_Err = templ.JoinStringErrs(t(p, "action.reset_password"))
 							if templ_7745c5c3_Err != nil {
-								return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/operators.templ`, Line: 126, Col: 141}
+								return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/operators.templ`, Line: 126, Col: 142}
 							}
 							_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var50))
 							if templ_7745c5c3_Err != nil {
