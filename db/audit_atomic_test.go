@@ -2,6 +2,7 @@ package db_test
 
 import (
 	"context"
+	"github.com/pquerna/otp/totp"
 	"strings"
 	"testing"
 	"time"
@@ -75,6 +76,16 @@ func TestNoChangeWithoutItsAudit(t *testing.T) {
 		}
 		blocked, _, _ := login(t, s, "o_blocked", "k", now)
 		execSQL(t, s, `UPDATE wx_users SET disabled = ?, blocked_reason = 'fixture' WHERE id = ?`, true, blocked.ID)
+		tf, err := s.CreateOperator(ctx, "tf", "$argon2id$old", db.RoleAdmin, sys)
+		must(t, err)
+		tfSecret, _ := enrolTOTP(t, s, tf)
+		tfPending := tokenHash()
+		must(t, s.OperatorPasswordAccepted(ctx, tfPending, tf, "198.51.100.1", "ua", time.Hour, db.StageCodeDue))
+		en, err := s.CreateOperator(ctx, "en", "$argon2id$old", db.RoleViewer, sys)
+		must(t, err)
+		enSecret, err := db.GenerateTOTPSecret("en")
+		must(t, err)
+		must(t, s.BeginOperatorTOTP(ctx, en.ID, enSecret, sys))
 		audits := count(t, s, "audit_events")
 
 		breakAudit(t, s)
@@ -120,6 +131,7 @@ func TestNoChangeWithoutItsAudit(t *testing.T) {
 				return err
 			}, func() bool { return false }},
 			{"export", func() error { return s.RecordExport(ctx, 3, "q=x", ops) }, func() bool { return false }},
+			{"audit export", func() error { return s.RecordAuditExport(ctx, 3, "action=x", ops) }, func() bool { return false }},
 			{"refresh reuse", func() error {
 				_, err := at(t, s, now.Add(time.Hour)).RotateRefresh(ctx, reuseNS.RefreshHash, newSession())
 				return err
@@ -130,18 +142,47 @@ func TestNoChangeWithoutItsAudit(t *testing.T) {
 				return queryInt(t, s, `SELECT COUNT(*) FROM operators WHERE username = 'newop'`) != 0
 			}},
 			{"operator disable", func() error { return s.SetOperatorDisabled(ctx, op.ID, true, ops) }, func() bool {
-				return queryInt(t, s, `SELECT COUNT(*) FROM operators WHERE id = ? AND NOT disabled`, op.ID) != 1 || count(t, s, "operator_sessions") != 1
+				return queryInt(t, s, `SELECT COUNT(*) FROM operators WHERE id = ? AND NOT disabled`, op.ID) != 1 || queryInt(t, s, `SELECT COUNT(*) FROM operator_sessions WHERE operator_id = ?`, op.ID) != 1
 			}},
 			{"operator passwd", func() error { return s.SetOperatorPassword(ctx, op.ID, "$argon2id$new", ops) }, func() bool {
-				return queryInt(t, s, `SELECT COUNT(*) FROM operators WHERE password_hash = '$argon2id$new'`) != 0 || count(t, s, "operator_sessions") != 1
+				return queryInt(t, s, `SELECT COUNT(*) FROM operators WHERE password_hash = '$argon2id$new'`) != 0 || queryInt(t, s, `SELECT COUNT(*) FROM operator_sessions WHERE operator_id = ?`, op.ID) != 1
 			}},
 			{"sign-in", func() error {
 				return at(t, s, now).OperatorSignedIn(ctx, tokenHash(), op, "198.51.100.1", "ua", time.Hour)
 			}, func() bool {
-				return count(t, s, "operator_sessions") != 1 || count(t, s, "operator_signin_attempts") != 1
+				return queryInt(t, s, `SELECT COUNT(*) FROM operator_sessions WHERE operator_id = ?`, op.ID) != 1 || count(t, s, "operator_signin_attempts") != 1
 			}},
+			{"operator role", func() error { return s.SetOperatorRole(ctx, op.ID, db.RoleViewer, ops) }, func() bool {
+				return queryInt(t, s, `SELECT COUNT(*) FROM operators WHERE role = 'viewer' AND id = ?`, op.ID) != 0
+			}},
+			{"own password", func() error { return s.ChangeOwnOperatorPassword(ctx, op.ID, "$argon2id$own", opHash, 0, ops) }, func() bool {
+				return queryInt(t, s, `SELECT COUNT(*) FROM operators WHERE password_hash = '$argon2id$own'`) != 0
+			}},
+			{"totp begin", func() error { return s.BeginOperatorTOTP(ctx, op.ID, "JBSWY3DPEHPK3PXP", ops) }, func() bool {
+				return queryInt(t, s, `SELECT COUNT(*) FROM operators WHERE totp_pending IS NOT NULL AND id = ?`, op.ID) != 0
+			}},
+			{"totp confirm", func() error {
+				code, _ := totp.GenerateCode(enSecret, now)
+				_, err := s.ConfirmOperatorTOTP(ctx, en.ID, code, nil, sys)
+				return err
+			}, func() bool {
+				return queryInt(t, s, `SELECT COUNT(*) FROM operators WHERE totp_secret IS NOT NULL AND id = ?`, en.ID) != 0
+			}},
+			{"totp sign-in", func() error {
+				code, _ := totp.GenerateCode(tfSecret, time.Now())
+				return s.OperatorSecondFactor(ctx, tfPending, tokenHash(), code, "198.51.100.1", "ua", time.Hour)
+			}, func() bool {
+				return queryInt(t, s, `SELECT COUNT(*) FROM operator_sessions WHERE operator_id = ? AND stage = 0`, tf.ID) != 0
+			}},
+			{"totp reset", func() error { return s.ResetOperatorTOTP(ctx, tf.ID, ops) }, func() bool {
+				return queryInt(t, s, `SELECT COUNT(*) FROM operators WHERE totp_secret IS NOT NULL AND id = ?`, tf.ID) != 1
+			}},
+			{"require totp", func() error { return s.SetRequireTOTP(ctx, true, ops) }, func() bool { return count(t, s, "console_settings") != 0 }},
+			{"code failure", func() error { return s.OperatorCodeFailed(ctx, 0, "tf", "198.51.100.2") }, func() bool { return false }},
 			{"sign-in failure", func() error { return s.OperatorSignInFailed(ctx, 0, "ops", "198.51.100.2") }, func() bool { return false }},
-			{"sign-out", func() error { return s.SignOutOperator(ctx, opHash, ops) }, func() bool { return count(t, s, "operator_sessions") != 1 }},
+			{"sign-out", func() error { return s.SignOutOperator(ctx, opHash, ops) }, func() bool {
+				return queryInt(t, s, `SELECT COUNT(*) FROM operator_sessions WHERE operator_id = ?`, op.ID) != 1
+			}},
 			{"account create", func() error { _, err := s.CreateAccount(ctx, "newacc", "", "$argon2id$x", ops); return err }, func() bool {
 				return queryInt(t, s, `SELECT COUNT(*) FROM accounts WHERE username = 'newacc'`) != 0
 			}},

@@ -8,9 +8,11 @@ import (
 
 // AuditFilter narrows the console's audit log; empty fields match everything.
 type AuditFilter struct {
-	Action string // exact action code
-	Actor  string // an actor type ("system") or "<type>:<id>" ("operator:admin")
-	Target string // exact target ("wx_user:12")
+	Action string    // exact action code
+	Actor  string    // an actor type ("system") or "<type>:<id>" ("operator:admin")
+	Target string    // exact target ("wx_user:12")
+	From   time.Time // events at or after (zero: no bound)
+	Before time.Time // events before (zero: no bound)
 }
 
 // AuditRow is one stored audit event.
@@ -28,6 +30,12 @@ func (s *Store) ListAudit(ctx context.Context, f AuditFilter, k Keyset) ([]Audit
 	}
 	if f.Target != "" {
 		w.add("target = ?", f.Target)
+	}
+	if !f.From.IsZero() {
+		w.add("at >= ?", f.From.UnixMilli())
+	}
+	if !f.Before.IsZero() {
+		w.add("at < ?", f.Before.UnixMilli())
 	}
 	if f.Actor != "" {
 		if typ, id, ok := cutActor(f.Actor); ok {
@@ -67,4 +75,13 @@ func cutActor(a string) (typ, id string, ok bool) {
 		}
 	}
 	return "", "", false
+}
+
+// RecordAuditExport records, as an "audit.export" event, that actor exported rows audit
+// events matching filter (an encoded query). The caller hands the file out only when
+// this succeeds.
+func (s *Store) RecordAuditExport(ctx context.Context, rows int, filter string, actor AuditActor) error {
+	now := s.now()
+	return wrap("record audit export", s.addAudit(ctx, s.w, actor.event(now, "audit.export", "audit",
+		"rows "+strconv.Itoa(rows)+"; filter "+filter)))
 }

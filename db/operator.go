@@ -24,14 +24,15 @@ type Operator struct {
 	Disabled     bool
 	CreatedAt    time.Time
 	LastLoginAt  time.Time // zero: never signed in
+	HasTOTP      bool      // enrolled in two-factor sign-in
 }
 
 // operatorColumns is the column list scanOperator reads, in order.
-const operatorColumns = `id, username, password_hash, role, disabled, created_at, last_login_at`
+const operatorColumns = `id, username, password_hash, role, disabled, created_at, last_login_at, totp_secret IS NOT NULL`
 
 func scanOperator(r scanner) (Operator, error) {
 	var o Operator
-	err := r.Scan(&o.ID, &o.Username, &o.PasswordHash, &o.Role, &o.Disabled, msTime{&o.CreatedAt}, msTime{&o.LastLoginAt})
+	err := r.Scan(&o.ID, &o.Username, &o.PasswordHash, &o.Role, &o.Disabled, msTime{&o.CreatedAt}, msTime{&o.LastLoginAt}, &o.HasTOTP)
 	return o, err
 }
 
@@ -127,10 +128,14 @@ func (s *Store) SetOperatorPassword(ctx context.Context, id int64, passwordHash 
 // console's last admin out as easily as anyone else; nothing was written.
 var ErrDisableSelf = errors.New("db: an operator cannot disable themself")
 
+// ErrLastAdmin means a change would leave the console without an enabled admin; nothing
+// was written.
+var ErrLastAdmin = errors.New("db: the console keeps at least one enabled admin")
+
 // SetOperatorDisabled disables or enables an operator, in one transaction with an
 // "operator.disable" or "operator.enable" audit event by actor; disabling signs them out
 // everywhere. ErrNotFound if there is no such operator, ErrDisableSelf if actor is the
-// operator being disabled.
+// operator being disabled, ErrLastAdmin if no enabled admin would remain.
 func (s *Store) SetOperatorDisabled(ctx context.Context, id int64, disabled bool, actor AuditActor) error {
 	action := "operator.enable"
 	if disabled {
@@ -139,11 +144,47 @@ func (s *Store) SetOperatorDisabled(ctx context.Context, id int64, disabled bool
 	return s.updateOperator(ctx, id, action, `disabled = ?`, disabled, actor)
 }
 
+// SetOperatorRole changes an operator's role, in one transaction with an "operator.role"
+// audit event by actor; the operator's console sessions end (their rights changed).
+// ErrLastAdmin if no enabled admin would remain.
+func (s *Store) SetOperatorRole(ctx context.Context, id int64, role string, actor AuditActor) error {
+	if !ValidRole(role) {
+		return fmt.Errorf("db: set operator role: unknown role %q", role)
+	}
+	return s.updateOperator(ctx, id, "operator.role", `role = ?`, role, actor)
+}
+
+// lockOperators serializes the changes that could take away the last enabled admin:
+// SQLite's single writer already does; PostgreSQL takes one advisory lock for them.
+func (s *Store) lockOperators(ctx context.Context, tx *sqlx.Tx) error {
+	if s.dialect != DialectPostgres {
+		return nil
+	}
+	_, err := s.exec(ctx, tx, `SELECT pg_advisory_xact_lock(hashtext('miniauth.operators'))`)
+	return err
+}
+
+// checkAdminLeft fails with ErrLastAdmin when the transaction's changes leave no enabled
+// admin. Under lockOperators every such change counts after the one before committed.
+func (s *Store) checkAdminLeft(ctx context.Context, tx *sqlx.Tx) error {
+	var n int
+	if err := s.row(ctx, tx, `SELECT COUNT(*) FROM operators WHERE role = ? AND NOT disabled`, RoleAdmin).Scan(&n); err != nil {
+		return err
+	}
+	if n == 0 {
+		return ErrLastAdmin
+	}
+	return nil
+}
+
 // updateOperator sets one column of an operator, ends their console sessions and records
-// action, in one transaction.
+// action, in one transaction; a change that leaves no enabled admin is refused.
 func (s *Store) updateOperator(ctx context.Context, id int64, action, set string, v any, actor AuditActor) error {
 	now := s.now()
 	return s.tx(ctx, fmt.Sprintf("%s %d", action, id), func(tx *sqlx.Tx) error {
+		if err := s.lockOperators(ctx, tx); err != nil {
+			return err
+		}
 		var username string
 		err := s.row(ctx, tx, `UPDATE operators SET `+set+`, updated_at = ? WHERE id = ? RETURNING username`,
 			v, now.UnixMilli(), id).Scan(&username)
@@ -153,13 +194,19 @@ func (s *Store) updateOperator(ctx context.Context, id int64, action, set string
 		if action == "operator.disable" && actor.Type == ActorOperator && actor.ID == username {
 			return ErrDisableSelf
 		}
+		if err := s.checkAdminLeft(ctx, tx); err != nil {
+			return err
+		}
 		res, err := s.exec(ctx, tx, `DELETE FROM operator_sessions WHERE operator_id = ?`, id)
 		if err != nil {
 			return err
 		}
 		n, _ := res.RowsAffected()
-		return s.addAudit(ctx, tx, actor.event(now, action, operatorTarget(username),
-			fmt.Sprintf("console sessions ended: %d", n)))
+		detail := fmt.Sprintf("console sessions ended: %d", n)
+		if action == "operator.role" {
+			detail = fmt.Sprintf("role %v; console sessions ended: %d", v, n)
+		}
+		return s.addAudit(ctx, tx, actor.event(now, action, operatorTarget(username), detail))
 	})
 }
 

@@ -109,13 +109,23 @@ func (s *Store) ReserveOperatorSignIn(ctx context.Context, username, ip string) 
 // "operator.signin_fail" audit event by the client IP names the username tried, and an
 // "operator.lockout" event follows when this failure is the one that reaches a limit.
 func (s *Store) OperatorSignInFailed(ctx context.Context, attemptID int64, username, ip string) error {
+	return s.signInFailed(ctx, attemptID, username, ip, "operator.signin_fail", fmt.Sprintf("wrong password or unknown operator %q", username))
+}
+
+// OperatorCodeFailed is OperatorSignInFailed for a wrong, used or stale two-factor code
+// (the password was right): "operator.totp_fail", and "operator.lockout" at a limit.
+// Code tries count against the same limits as passwords.
+func (s *Store) OperatorCodeFailed(ctx context.Context, attemptID int64, username, ip string) error {
+	return s.signInFailed(ctx, attemptID, username, ip, "operator.totp_fail", "wrong, used or stale two-factor code")
+}
+
+func (s *Store) signInFailed(ctx context.Context, attemptID int64, username, ip, action, detail string) error {
 	now := s.now()
 	key := signInKey(username)
 	actor := IPActor(ip)
 	target := operatorTarget(key)
 	return s.tx(ctx, "operator sign-in failed", func(tx *sqlx.Tx) error {
-		if err := s.addAudit(ctx, tx, actor.event(now, "operator.signin_fail", target,
-			fmt.Sprintf("wrong password or unknown operator %q", username))); err != nil {
+		if err := s.addAudit(ctx, tx, actor.event(now, action, target, detail)); err != nil {
 			return err
 		}
 		userN, ipN, _, _, err := s.signInCounts(ctx, tx, key, ip, now, attemptID)

@@ -83,6 +83,9 @@ type sentinel struct {
 var storeErrors = []sentinel{
 	{db.ErrWxUserBound, http.StatusConflict, "conflict", "this WeChat user is already bound to an account: unbind it first"},
 	{db.ErrAccountBound, http.StatusConflict, "conflict", "this account is already bound to another WeChat user: unbind it there, or ask an operator"},
+	{db.ErrLastAdmin, http.StatusConflict, "conflict", "the console keeps at least one enabled admin"},
+	{db.ErrTOTPEnrolled, http.StatusConflict, "conflict", "two-factor sign-in is already set up: an admin resets it first"},
+	{db.ErrCodeInvalid, http.StatusUnauthorized, "unauthorized", "the two-factor code is wrong, used or stale"},
 	{db.ErrConflict, http.StatusConflict, "conflict", "the change collides with existing data"},
 	{db.ErrNotFound, http.StatusNotFound, "not_found", "not found"},
 	{db.ErrAccountDisabled, http.StatusForbidden, "account_disabled", "this account is disabled: contact the platform's support"},

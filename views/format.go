@@ -16,7 +16,7 @@ func fmtTime(t time.Time) string {
 	if t.IsZero() {
 		return "—"
 	}
-	return t.Format(timeLayout)
+	return t.In(TimeZone()).Format(timeLayout)
 }
 
 // isoTime is the machine-readable form for <time datetime>.
@@ -24,7 +24,7 @@ func isoTime(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.Format(time.RFC3339)
+	return t.In(TimeZone()).Format(time.RFC3339)
 }
 
 // fmtInt groups digits in threes: 1234567 → "1,234,567".

@@ -124,3 +124,11 @@ func userDetailTitle(p Page, u UserProfile) Page {
 	}
 	return p
 }
+
+// onOff is "on" or "off", for data attributes tests read.
+func onOff(b bool) string {
+	if b {
+		return "on"
+	}
+	return "off"
+}

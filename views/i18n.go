@@ -28,6 +28,18 @@ func Tf(lang, key string, args ...any) string {
 	return fmt.Sprintf(T(lang, key), args...)
 }
 
+// Lookup finds key in lang, then in English, and reports whether it is there.
+func Lookup(lang, key string) (string, bool) { return lookup(lang, key) }
+
+// Keys lists every key of the catalogue (for tests that look for keys on pages).
+func Keys() []string {
+	out := make([]string, 0, len(catalogue[LangEN]))
+	for k := range catalogue[LangEN] {
+		out = append(out, k)
+	}
+	return out
+}
+
 // lookup finds key in lang, then in English.
 func lookup(lang, key string) (string, bool) {
 	if s, ok := catalogue[normLang(lang)][key]; ok {
@@ -152,8 +164,8 @@ var catalogue = map[string]map[string]string{
 		"action.create":         "Create",
 		"action.import":         "Import",
 		"action.save":           "Save",
-		"action.revoke":         "Revoke",
-		"action.revoke_all":     "Revoke all sessions",
+		"action.revoke":         "Sign out",
+		"action.revoke_all":     "Sign out everywhere",
 		"action.erase":          "Erase user",
 		"action.bind":           "Bind",
 		"action.unbind":         "Unbind",
@@ -163,8 +175,8 @@ var catalogue = map[string]map[string]string{
 		"action.reveal_phone":   "Reveal full phone number (audited)",
 		"action.reset_password": "Reset password",
 
-		"confirm.revoke":           "Revoke this session? The mini-program will have to log in again.",
-		"confirm.revoke_all":       "Revoke every session of this user?",
+		"confirm.revoke":           "Sign this session out? The mini-program will have to log in again.",
+		"confirm.revoke_all":       "Sign this user out of every session?",
 		"confirm.erase":            "Erase this user? Sessions end, the binding is removed and the profile is deleted. This cannot be undone.",
 		"confirm.unbind":           "Unbind this WeChat user from the account?",
 		"confirm.disable_account":  "Disable this account? Its sessions end and it can no longer bind.",
@@ -181,7 +193,7 @@ var catalogue = map[string]map[string]string{
 		"col.user":       "User",
 		"col.wx_user":    "WeChat user",
 		"col.phone":      "Phone",
-		"col.account":    "Account",
+		"col.account":    "Bound account",
 		"col.username":   "Username",
 		"col.name":       "Name",
 		"col.role":       "Role",
@@ -287,7 +299,7 @@ var catalogue = map[string]map[string]string{
 		"sessions.filter_ip":      "IP address",
 		"sessions.none":           "No active sessions",
 
-		"audit.filter_action": "Action, e.g. session.revoke",
+		"audit.filter_action": "Action",
 		"audit.filter_actor":  "Actor",
 		"audit.filter_target": "Target",
 		"audit.none":          "No events",
@@ -296,10 +308,13 @@ var catalogue = map[string]map[string]string{
 		"audit.action.logout":             "Logout",
 		"audit.action.bind":               "Bind",
 		"audit.action.unbind":             "Unbind",
-		"audit.action.session.revoke":     "Session revoked",
-		"audit.action.session.revoke_all": "All sessions revoked",
+		"audit.action.session.revoke":     "Signed out by an operator",
+		"audit.action.session.revoke_all": "Signed out everywhere by an operator",
 		"audit.action.user.erase":         "User erased",
 		"audit.action.user.delete":        "Account cancelled",
+		"audit.action.user.block":         "User blocked",
+		"audit.action.user.unblock":       "User unblocked",
+		"detail.block":                    "reason: %s; sessions ended: %s",
 		"audit.action.user.profile":       "Profile updated",
 		"audit.action.user.avatar":        "Avatar uploaded",
 		"audit.action.user.phone_reveal":  "Phone revealed",
@@ -397,8 +412,8 @@ var catalogue = map[string]map[string]string{
 		"error.not_found_account": "No such account",
 
 		"flash.signed_out":        "Signed out.",
-		"flash.session_revoked":   "Session revoked.",
-		"flash.sessions_revoked":  "%d sessions revoked.",
+		"flash.session_revoked":   "Session signed out.",
+		"flash.sessions_revoked":  "%d sessions signed out.",
 		"flash.user_erased":       "User erased.",
 		"flash.user_blocked":      "User blocked: their sessions have ended.",
 		"user.history":            "Session history",
@@ -494,8 +509,8 @@ var catalogue = map[string]map[string]string{
 		"action.create":         "创建",
 		"action.import":         "导入",
 		"action.save":           "保存",
-		"action.revoke":         "吊销",
-		"action.revoke_all":     "吊销全部会话",
+		"action.revoke":         "强制下线",
+		"action.revoke_all":     "全部强制下线",
 		"action.erase":          "注销用户",
 		"action.bind":           "绑定",
 		"action.unbind":         "解绑",
@@ -505,8 +520,8 @@ var catalogue = map[string]map[string]string{
 		"action.reveal_phone":   "显示完整手机号（将记入审计）",
 		"action.reset_password": "重置密码",
 
-		"confirm.revoke":           "确定吊销这个会话？小程序需要重新登录。",
-		"confirm.revoke_all":       "确定吊销该用户的全部会话？",
+		"confirm.revoke":           "确定强制下线这个会话？小程序需要重新登录。",
+		"confirm.revoke_all":       "确定将该用户的全部会话强制下线？",
 		"confirm.erase":            "确定注销该用户？会话将结束、绑定将解除、资料将删除，且无法恢复。",
 		"confirm.unbind":           "确定解除该微信用户与账号的绑定？",
 		"confirm.disable_account":  "确定停用该账号？其会话将结束，且无法再绑定。",
@@ -629,7 +644,7 @@ var catalogue = map[string]map[string]string{
 		"sessions.filter_ip":      "IP 地址",
 		"sessions.none":           "没有活跃会话",
 
-		"audit.filter_action": "动作，如 session.revoke",
+		"audit.filter_action": "动作",
 		"audit.filter_actor":  "操作人",
 		"audit.filter_target": "对象",
 		"audit.none":          "没有事件",
@@ -638,10 +653,13 @@ var catalogue = map[string]map[string]string{
 		"audit.action.logout":             "退出",
 		"audit.action.bind":               "绑定",
 		"audit.action.unbind":             "解绑",
-		"audit.action.session.revoke":     "吊销会话",
-		"audit.action.session.revoke_all": "吊销全部会话",
+		"audit.action.session.revoke":     "强制下线",
+		"audit.action.session.revoke_all": "全部强制下线",
 		"audit.action.user.erase":         "注销用户",
 		"audit.action.user.delete":        "用户注销账号",
+		"audit.action.user.block":         "封禁用户",
+		"audit.action.user.unblock":       "解除封禁",
+		"detail.block":                    "原因：%s；结束会话 %s 个",
 		"audit.action.user.profile":       "更新资料",
 		"audit.action.user.avatar":        "上传头像",
 		"audit.action.user.phone_reveal":  "查看完整手机号",
@@ -739,8 +757,8 @@ var catalogue = map[string]map[string]string{
 		"error.not_found_account": "账号不存在",
 
 		"flash.signed_out":        "已退出登录。",
-		"flash.session_revoked":   "会话已吊销。",
-		"flash.sessions_revoked":  "已吊销 %d 个会话。",
+		"flash.session_revoked":   "已强制下线。",
+		"flash.sessions_revoked":  "已强制下线 %d 个会话。",
 		"flash.user_erased":       "用户已注销。",
 		"flash.user_blocked":      "已封禁该用户，其会话已全部结束。",
 		"user.history":            "会话历史",

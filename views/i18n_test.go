@@ -88,7 +88,7 @@ func TestTFallbacks(t *testing.T) {
 	if got := Tf(LangZH, "chart.days", 30); got != "最近 30 天" {
 		t.Errorf("Tf = %q", got)
 	}
-	if got := actionLabel(LangZH, "session.revoke"); got != "吊销会话" {
+	if got := actionLabel(LangZH, "session.revoke"); got != "强制下线" {
 		t.Errorf("known action = %q", got)
 	}
 	if got := actionLabel(LangZH, "brand.new"); got != "brand.new" {

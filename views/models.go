@@ -296,6 +296,8 @@ type AuditFilter struct {
 	Action string
 	Actor  string
 	Target string
+	From   string // first day, YYYY-MM-DD in the console's time zone
+	To     string // last day (inclusive), YYYY-MM-DD
 }
 
 // Values is the filter as query parameters, without cursors.
@@ -304,6 +306,8 @@ func (f AuditFilter) Values() url.Values {
 	setNonEmpty(v, "action", f.Action)
 	setNonEmpty(v, "actor", f.Actor)
 	setNonEmpty(v, "target", f.Target)
+	setNonEmpty(v, "from", f.From)
+	setNonEmpty(v, "to", f.To)
 	return v
 }
 
@@ -335,6 +339,7 @@ type OperatorRow struct {
 	Disabled    bool
 	CreatedAt   time.Time
 	LastLoginAt time.Time
+	HasTOTP     bool // two-factor sign-in set up
 }
 
 // OperatorForm echoes the create-operator form after a refused submission.
@@ -346,8 +351,34 @@ type OperatorForm struct {
 
 // OperatorsView is the operators page (admins only).
 type OperatorsView struct {
-	Operators []OperatorRow
-	Form      OperatorForm
+	Operators   []OperatorRow
+	Form        OperatorForm
+	RequireTOTP bool // every operator must sign in with two factors
+}
+
+// LoginTOTPView is the second step of a sign-in: the code from the authenticator app
+// or a recovery code.
+type LoginTOTPView struct {
+	Next  string
+	Error string
+}
+
+// TOTPEnrol is an enrolment in progress: the QR code (a data: URL of a PNG) and the
+// secret as text, shown until the operator confirms with a code.
+type TOTPEnrol struct {
+	QRDataURL string
+	Secret    string
+}
+
+// SettingsView is an operator's own settings page: their password and their
+// two-factor sign-in.
+type SettingsView struct {
+	HasTOTP   bool
+	MustEnrol bool       // two-factor sign-in is required and not set up yet
+	Enrol     *TOTPEnrol // an enrolment in progress (only on the answer that starts or retries it)
+	// RecoveryCodes are shown once, on the answer that confirms the enrolment.
+	RecoveryCodes []string
+	Error         string
 }
 
 // Link is a labelled link.

@@ -2,7 +2,7 @@ package web
 
 import (
 	"errors"
-	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -24,7 +24,7 @@ func (h *Handler) accountsImport(c *fiber.Ctx) error {
 		return failed(c, views.PathAccounts, t(c, "error.status.400"))
 	}
 	if fh.Size > db.MaxImportBytes {
-		return failed(c, views.PathAccounts, fmt.Sprintf("the file is larger than %d MB; split it", db.MaxImportBytes>>20))
+		return failed(c, views.PathAccounts, views.Tf(langOf(c), "import.too_large", strconv.Itoa(db.MaxImportBytes>>20)))
 	}
 	f, err := fh.Open()
 	if err != nil {
@@ -43,7 +43,7 @@ func (h *Handler) accountsImport(c *fiber.Ctx) error {
 	var ie *db.ImportError
 	switch {
 	case errors.As(err, &ie):
-		return failed(c, views.PathAccounts, importReport(ie))
+		return failed(c, views.PathAccounts, importReport(langOf(c), ie))
 	case errors.Is(err, password.ErrBusy):
 		return failed(c, views.PathAccounts, t(c, "error.status.503"))
 	}
@@ -52,21 +52,22 @@ func (h *Handler) accountsImport(c *fiber.Ctx) error {
 
 // importReport lists the rejected rows of a refused import, as many as fit in
 // importReportBytes, then how many more there are.
-func importReport(ie *db.ImportError) string {
+func importReport(lang string, ie *db.ImportError) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "nothing imported, %d rows rejected: ", len(ie.Rejected))
+	b.WriteString(views.Tf(lang, "import.report", len(ie.Rejected)))
 	for i, r := range ie.Rejected {
+		reason := importReason(lang, r.Reason)
 		var line string
 		switch {
 		case r.Line == 0:
-			line = r.Reason
+			line = reason
 		case r.Username != "":
-			line = fmt.Sprintf("line %d %s: %s", r.Line, r.Username, r.Reason)
+			line = views.Tf(lang, "import.line_user", r.Line, r.Username, reason)
 		default:
-			line = fmt.Sprintf("line %d: %s", r.Line, r.Reason)
+			line = views.Tf(lang, "import.line", r.Line, reason)
 		}
 		if i > 0 && b.Len()+len(line) > importReportBytes {
-			fmt.Fprintf(&b, "; … (%d more)", len(ie.Rejected)-i)
+			b.WriteString(views.Tf(lang, "import.more", len(ie.Rejected)-i))
 			break
 		}
 		if i > 0 {

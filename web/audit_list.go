@@ -1,7 +1,10 @@
 package web
 
 import (
+	"encoding/csv"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -9,12 +12,51 @@ import (
 	"miniauth/views"
 )
 
-// auditList is GET /admin/audit: the audit log, filtered by action, actor or target.
-func (h *Handler) auditList(c *fiber.Ctx) error {
+// auditFilter reads the audit filters: from and to are days (YYYY-MM-DD) in the console's
+// time zone, to inclusive; action must be one of the known actions. Anything else is a
+// 400 naming the field, before any read.
+func auditFilter(c *fiber.Ctx) (views.AuditFilter, db.AuditFilter, error) {
 	f := views.AuditFilter{Action: strings.TrimSpace(c.Query("action")), Actor: strings.TrimSpace(c.Query("actor")),
-		Target: strings.TrimSpace(c.Query("target"))}
+		Target: strings.TrimSpace(c.Query("target")), From: strings.TrimSpace(c.Query("from")), To: strings.TrimSpace(c.Query("to"))}
+	df := db.AuditFilter{Action: f.Action, Actor: f.Actor, Target: f.Target}
+	bad := func(field string) error {
+		return &pageError{status: fiber.StatusBadRequest, key: "error.status.400", detail: field}
+	}
+	if f.Action != "" {
+		known := false
+		for _, a := range views.AuditActions() {
+			known = known || a == f.Action
+		}
+		if !known {
+			return f, df, bad("action")
+		}
+	}
+	loc := views.TimeZone()
+	if f.From != "" {
+		d, err := time.ParseInLocation(time.DateOnly, f.From, loc)
+		if err != nil {
+			return f, df, bad("from")
+		}
+		df.From = d
+	}
+	if f.To != "" {
+		d, err := time.ParseInLocation(time.DateOnly, f.To, loc)
+		if err != nil {
+			return f, df, bad("to")
+		}
+		df.Before = d.AddDate(0, 0, 1)
+	}
+	return f, df, nil
+}
+
+// auditList is GET /admin/audit: the audit log, filtered by days, action, actor, target.
+func (h *Handler) auditList(c *fiber.Ctx) error {
+	f, df, err := auditFilter(c)
+	if err != nil {
+		return err
+	}
 	k := keyset(c)
-	rows, more, err := h.store.ListAudit(c.UserContext(), db.AuditFilter{Action: f.Action, Actor: f.Actor, Target: f.Target}, k)
+	rows, more, err := h.store.ListAudit(c.UserContext(), df, k)
 	if err != nil {
 		return storeError(err)
 	}
@@ -27,4 +69,56 @@ func (h *Handler) auditList(c *fiber.Ctx) error {
 		v.Cursors = cursors(k, rows[0].ID, rows[n-1].ID, n, more)
 	}
 	return render(c, fiber.StatusOK, views.AuditPage(h.page(c, views.NavAudit), v))
+}
+
+// auditExport is GET /admin/audit/export.csv (admins only, itself audited): the filtered
+// audit log as UTF-8 CSV with a byte-order mark, times in the console's time zone, the
+// action as code and in the operator's language. At most exportMax rows; a longer log
+// gets a last line that says it stopped.
+func (h *Handler) auditExport(c *fiber.Ctx) error {
+	f, df, err := auditFilter(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	lang := langOf(c)
+	loc := views.TimeZone()
+	var buf strings.Builder
+	buf.WriteString("\ufeff")
+	w := csv.NewWriter(&buf)
+	_ = w.Write([]string{"id", "time", "actor", "action", "action_label", "target", "ip", "detail"})
+	k := db.Keyset{Limit: 500}
+	n, cut := 0, false
+	for {
+		rows, more, err := h.store.ListAudit(ctx, df, k)
+		if err != nil {
+			return storeError(err)
+		}
+		for _, e := range rows {
+			_ = w.Write([]string{strconv.FormatInt(e.ID, 10), csvTime(e.At), csvCell(strings.TrimSpace(e.ActorType + ":" + e.ActorID)), e.Action,
+				csvCell(views.T(lang, "audit.action."+e.Action)), csvCell(e.Target), csvCell(e.IP), csvCell(e.Detail)})
+		}
+		n += len(rows)
+		if !more || len(rows) == 0 {
+			break
+		}
+		if n >= exportMax {
+			cut = true
+			_ = w.Write([]string{"", "", "", "", views.Tf(lang, "audit.export_cut", exportMax)})
+			break
+		}
+		k.After = rows[len(rows)-1].ID
+	}
+	w.Flush()
+	filter := f.Values().Encode()
+	if cut {
+		filter += " (stopped at the limit)"
+	}
+	// No export leaves unless it is on record.
+	if err := h.store.RecordAuditExport(ctx, n, filter, h.auditActor(c)); err != nil {
+		return storeError(err)
+	}
+	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="audit-`+h.now().In(loc).Format("20060102-1504")+`.csv"`)
+	return c.SendString(buf.String())
 }

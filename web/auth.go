@@ -32,6 +32,13 @@ func (h *Handler) requireOperator(c *fiber.Ctx) error {
 				}
 			}
 			c.Locals(localOperator, os.Operator)
+			c.Locals(localSessionHash, hash[:])
+			if to := stageRedirect(os.Stage, c.Path()); to != "" {
+				if c.Method() != fiber.MethodGet {
+					return &pageError{status: fiber.StatusForbidden, key: "error.forbidden"}
+				}
+				return c.Redirect(to, fiber.StatusSeeOther)
+			}
 			return c.Next()
 		case errors.Is(err, db.ErrNotFound):
 			cs.signOut() // expired, signed out elsewhere, or operator disabled
@@ -44,6 +51,38 @@ func (h *Handler) requireOperator(c *fiber.Ctx) error {
 	}
 	next := string(c.Request().URI().RequestURI())
 	return c.Redirect(views.PathLogin+"?"+url.Values{"next": {views.SafeBack(next)}}.Encode(), fiber.StatusSeeOther)
+}
+
+// stageRedirect is where a session at stage must go instead of path ("" when path is
+// open to it): a sign-in that owes its second factor reaches only the code page, one
+// that must enrol only the settings page, and a signed-in one has no code page.
+func stageRedirect(stage int, path string) string {
+	if path == views.PathLogout {
+		return ""
+	}
+	switch stage {
+	case db.StageSignedIn:
+		if path == views.PathLoginTOTP {
+			return views.PathOverview
+		}
+		return ""
+	case db.StageCodeDue:
+		if path == views.PathLoginTOTP {
+			return ""
+		}
+		return views.PathLoginTOTP
+	default: // db.StageMustEnrol
+		if path == views.PathSettings || path == views.PathTOTPStart || path == views.PathTOTPConfirm {
+			return ""
+		}
+		return views.PathSettings
+	}
+}
+
+// sessionHashOf is the SHA-256 of this request's operator-session token (nil when none).
+func sessionHashOf(c *fiber.Ctx) []byte {
+	h, _ := c.Locals(localSessionHash).([]byte)
+	return h
 }
 
 // requireAdmin refuses viewers: every change goes through it, whatever the page shows.

@@ -9,7 +9,9 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+	"net/url"
 
+	"miniauth/db"
 	"miniauth/password"
 	"miniauth/views"
 )
@@ -67,12 +69,22 @@ func (h *Handler) loginSubmit(c *fiber.Ctx) error {
 		return again(fiber.StatusUnauthorized, "login.invalid")
 	}
 
+	// Two factors: the password opens only the code page (or, when two-factor sign-in
+	// is required and not set up, only the enrolment).
+	stage, to := db.StageSignedIn, views.SafeBack(next)
+	if op.HasTOTP {
+		stage, to = db.StageCodeDue, views.PathLoginTOTP+"?"+url.Values{"next": {views.SafeBack(next)}}.Encode()
+	} else if required, err := h.store.RequireTOTP(ctx); err != nil {
+		return storeError(err)
+	} else if required {
+		stage, to = db.StageMustEnrol, views.PathSettings
+	}
 	token := randomToken()
 	hash := sha256.Sum256([]byte(token))
-	if err := h.store.OperatorSignedIn(ctx, hash[:], op, ip, userAgent(c), SessionMax); err != nil {
+	if err := h.store.OperatorPasswordAccepted(ctx, hash[:], op, ip, userAgent(c), SessionMax, stage); err != nil {
 		return storeError(err)
 	}
 	sessionOf(c).signIn(token)
 	c.Locals(localOperator, op)
-	return c.Redirect(views.SafeBack(next), fiber.StatusSeeOther)
+	return c.Redirect(to, fiber.StatusSeeOther)
 }

@@ -30,14 +30,13 @@ func bindingRow(b db.ConsoleBinding) views.BindingRow {
 
 // auditRow shows an event's actor and target in words, linking WeChat users to their page.
 func auditRow(lang string, e db.AuditRow) views.AuditRow {
-	r := views.AuditRow{ID: e.ID, At: e.At, Action: e.Action, IP: e.IP, Detail: e.Detail, Target: e.Target}
-	r.Actor = strings.TrimSpace(e.ActorType + " " + e.ActorID)
-	if kind, id, ok := strings.Cut(e.Target, ":"); ok {
-		r.Target = kind + " " + id
-		if n, err := strconv.ParseInt(id, 10, 64); err == nil && (kind == "wx_user" || kind == "user") {
-			r.Target = views.T(lang, "col.wx_user") + " " + id
-			r.TargetURL = views.UserURL(n)
-		}
+	r := views.AuditRow{ID: e.ID, At: e.At, Action: e.Action, IP: e.IP, Detail: auditDetail(lang, e.Detail)}
+	r.Actor = auditWho(lang, e.ActorType, e.ActorID)
+	kind, id, _ := strings.Cut(e.Target, ":")
+	r.Target = auditWho(lang, kind, id)
+	if n, err := strconv.ParseInt(id, 10, 64); err == nil && (kind == "wx_user" || kind == "user") {
+		r.Target = views.T(lang, "col.wx_user") + " " + id
+		r.TargetURL = views.UserURL(n)
 	}
 	return r
 }

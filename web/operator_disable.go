@@ -1,11 +1,8 @@
 package web
 
 import (
-	"errors"
-
 	"github.com/gofiber/fiber/v2"
 
-	"miniauth/db"
 	"miniauth/views"
 )
 
@@ -21,12 +18,8 @@ func (h *Handler) setOperatorDisabled(c *fiber.Ctx, disabled bool) error {
 	if err != nil {
 		return err
 	}
-	err = h.store.SetOperatorDisabled(c.UserContext(), id, disabled, h.auditActor(c))
-	if errors.Is(err, db.ErrDisableSelf) {
-		return failed(c, views.PathOperators, t(c, "error.forbidden"))
-	}
-	if err != nil {
-		return storeError(err)
+	if err := h.store.SetOperatorDisabled(c.UserContext(), id, disabled, h.auditActor(c)); err != nil {
+		return operatorChangeFailed(c, err)
 	}
 	msg := "flash.operator_enabled"
 	if disabled {

@@ -227,7 +227,7 @@ func TestUserRevokeAllSessions(t *testing.T) {
 		}
 
 		p := b.follow(path, url.Values{"back": {detail}})
-		if kind, msg := p.flash(); kind != "success" || msg != "2 sessions revoked." {
+		if kind, msg := p.flash(); kind != "success" || msg != "2 sessions signed out." {
 			t.Fatalf("revoke-all: flash %s %q", kind, msg)
 		}
 		if p.count("user-detail") != 1 || p.count("session-row") != 0 {

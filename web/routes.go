@@ -24,6 +24,14 @@ func (h *Handler) Register(app *fiber.App) {
 		a.Add(method, path, h.requireOperator, h.requireAdmin, fn)
 	}
 	a.Post("/logout", h.requireOperator, h.logout)
+	// The code step of a two-factor sign-in, and the operator's own settings (where an
+	// operator who must enrol is sent): requireOperator checks the session's stage.
+	a.Get("/login/totp", h.requireOperator, h.loginTOTPShow)
+	a.Post("/login/totp", h.requireOperator, h.loginTOTPSubmit)
+	r("/settings", h.settingsShow)
+	a.Post("/settings/password", h.requireOperator, h.settingsPassword)
+	a.Post("/settings/totp/start", h.requireOperator, h.totpStart)
+	a.Post("/settings/totp/confirm", h.requireOperator, h.totpConfirm)
 	r("/", h.overview)
 
 	r("/users", h.usersList)
@@ -53,11 +61,16 @@ func (h *Handler) Register(app *fiber.App) {
 	r("/audit", h.auditList)
 	r("/integrate", h.integrate)
 	r("/api", h.apiRef)
+	w(fiber.MethodGet, "/audit/export.csv", h.auditExport)
 
 	w(fiber.MethodGet, "/operators", h.operatorsList)
 	w(fiber.MethodPost, "/operators", h.operatorCreate)
 	w(fiber.MethodPost, "/operators/:id<int>/disable", h.operatorDisable)
 	w(fiber.MethodPost, "/operators/:id<int>/enable", h.operatorEnable)
+	w(fiber.MethodPost, "/operators/:id<int>/role", h.operatorRole)
+	w(fiber.MethodPost, "/operators/:id<int>/password", h.operatorPassword)
+	w(fiber.MethodPost, "/operators/:id<int>/totp/reset", h.operatorTOTPReset)
+	w(fiber.MethodPost, "/operators/require-2fa", h.operatorsRequireTOTP)
 
 	w(fiber.MethodGet, "/apps", h.appsList)
 	w(fiber.MethodPost, "/apps", h.appCreate)

@@ -26,9 +26,10 @@ const (
 
 // Locals keys.
 const (
-	localSession  = "web.session"
-	localOperator = "web.operator"
-	localSim      = "web.simulator"
+	localSession     = "web.session"
+	localOperator    = "web.operator"
+	localSessionHash = "web.session_hash"
+	localSim         = "web.simulator"
 )
 
 // consoleSession is this request's gorilla session and the request it was read from.

@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"miniauth/db"
+	"miniauth/views"
 )
 
 // exportMax bounds one CSV export.
@@ -37,7 +38,7 @@ func (h *Handler) usersExport(c *fiber.Ctx) error {
 		for _, u := range rows {
 			_ = w.Write([]string{strconv.FormatInt(u.ID, 10), csvCell(u.Nickname), maskPhone(u.Phone),
 				csvCell(u.Username), csvCell(u.AccountName), strconv.FormatBool(u.Disabled),
-				u.CreatedAt.UTC().Format(time.RFC3339), u.LastLoginAt.UTC().Format(time.RFC3339)})
+				csvTime(u.CreatedAt), csvTime(u.LastLoginAt)})
 		}
 		n += len(rows)
 		if !more || len(rows) == 0 {
@@ -61,4 +62,13 @@ func csvCell(s string) string {
 		return "'" + s
 	}
 	return s
+}
+
+// csvTime is an instant in the console's time zone, with its offset (RFC 3339), or ""
+// for the zero time.
+func csvTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(views.TimeZone()).Format(time.RFC3339)
 }

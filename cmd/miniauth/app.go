@@ -21,6 +21,7 @@ import (
 	"miniauth/api/wechat/wxsim"
 	"miniauth/db"
 	"miniauth/password"
+	"miniauth/views"
 	"miniauth/web"
 )
 
@@ -126,6 +127,7 @@ func buildServer(cfg Config, log *slog.Logger, store *db.Store, ln net.Listener)
 	s.api = h
 	h.Register(s.public)
 	h.RegisterInternal(s.internal)
+	views.SetTimeZone(cfg.TimeZone)
 	web.New(store, store.Keys(), web.Config{
 		PublicURL: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies, Simulator: cfg.Simulated(), Hasher: s.hasher, DefaultApp: defaultApp,
 		SelfURL: "http://" + loopback(ln.Addr()), Observer: metrics,

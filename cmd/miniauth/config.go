@@ -39,8 +39,9 @@ type Config struct {
 	WxsimNoUnionID []string // simulated apps not bound to the simulated Open Platform
 	AuditRetention time.Duration
 	CleanupEvery   time.Duration
-	Ops            OpsConfig // the on-call settings, parsed by parseOps
-	APILanguage    string    // default language of API error messages (config_api.go)
+	Ops            OpsConfig      // the on-call settings, parsed by parseOps
+	APILanguage    string         // default language of API error messages (config_api.go)
+	TimeZone       *time.Location // MINIAUTH_TIMEZONE; nil: the server's zone
 	// AdminPassword is the first operator's password (MINIAUTH_ADMIN_PASSWORD, no flag:
 	// passwords stay off command lines); empty means a random one, printed once.
 	AdminPassword string
@@ -245,6 +246,11 @@ func parseConfig(name string, args []string, getenv func(string) string, out io.
 	}
 	errs = append(errs, parseOps(&c.Ops, get)...)
 	errs = append(errs, parseAPILanguage(&c.APILanguage, get)...)
+	if loc, err := parseTimeZone(get); err != nil {
+		errs = append(errs, err)
+	} else {
+		c.TimeZone = loc
+	}
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, nil, err
 	}

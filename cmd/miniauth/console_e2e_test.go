@@ -170,7 +170,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(flash, "revoked") {
+	if !strings.Contains(flash, "signed out") {
 		t.Errorf("flash %q", flash)
 	}
 	if a := in.do(t, "GET", "/api/user/info", tok, nil); a.status != 401 {
