@@ -36,6 +36,7 @@ func TestBlockUserInBrowser(t *testing.T) {
 	if err != nil || !strings.Contains(shown, "spam in the shop's chat") {
 		t.Fatalf("reason on the page: %q %v", shown, err)
 	}
+	shoot(t, ctx, "user-blocked-history-en")
 	if a := in.do(t, "GET", "/api/user/info", tok, nil); a.status != 401 {
 		t.Fatalf("token of a blocked user: %d %s", a.status, a.raw)
 	}

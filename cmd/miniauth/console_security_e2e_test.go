@@ -21,11 +21,17 @@ import (
 // MINIAUTH_SCREENSHOTS=$PWD/docs/console); otherwise it does nothing.
 func shoot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
+	shootAt(t, ctx, name, 1280, 800)
+}
+
+// shootAt is shoot on a screen of w × h CSS pixels (a phone: 375 × 740).
+func shootAt(t *testing.T, ctx context.Context, name string, w, h int64) {
+	t.Helper()
 	dir := os.Getenv("MINIAUTH_SCREENSHOTS")
 	if dir == "" {
 		return
 	}
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 800)); err != nil {
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(w, h)); err != nil {
 		t.Fatal(err)
 	}
 	b, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))

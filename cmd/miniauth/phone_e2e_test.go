@@ -18,8 +18,8 @@ func TestPhoneLayoutInBrowser(t *testing.T) {
 	first := in.login(t, "e2e-phone")
 	uid := int64(first.body["user"].(map[string]any)["id"].(float64))
 
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(375, 740), signIn(in.base, "admin", "admin-password-1")); err != nil {
-		t.Fatalf("sign in on a phone: %v", err)
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 800), signIn(in.base, "admin", "admin-password-1")); err != nil {
+		t.Fatalf("sign in: %v", err)
 	}
 	visible := func(sel string) bool {
 		t.Helper()
@@ -40,6 +40,13 @@ func TestPhoneLayoutInBrowser(t *testing.T) {
 			t.Errorf("%s scrolls sideways by %d px on a phone", page, w)
 		}
 	}
+	// On a wide screen the navigation is open and there is no Menu button.
+	if !visible(`[data-testid="nav-users"]`) || visible(`[data-testid="nav-toggle"]`) {
+		t.Errorf("wide screen: the navigation must show without a Menu button")
+	}
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(375, 740)); err != nil {
+		t.Fatal(err)
+	}
 	for _, page := range []string{"/admin", "/admin/users", "/admin/sessions", "/admin/audit", "/admin/operators", fmt.Sprintf("/admin/users/%d", uid)} {
 		if err := chromedp.Do(ctx, chromedp.Navigate(in.base+page), chromedp.WaitVisible(`[data-testid="operator"]`)); err != nil {
 			t.Fatalf("%s: %v", page, err)
@@ -57,6 +64,7 @@ func TestPhoneLayoutInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatalf("menu: %v", err)
 	}
+	shootAt(t, ctx, "sessions-phone-en", 375, 740)
 	// The user's actions are reachable on the phone: block works from there.
 	err = chromedp.Do(ctx, chromedp.Navigate(fmt.Sprintf("%s/admin/users/%d", in.base, uid)),
 		chromedp.ScrollIntoView(`[data-testid="user-block-reason"]`),
