@@ -153,7 +153,7 @@ func TestCheckBindFlow(t *testing.T) {
 			t.Fatalf("WeChat's errcode: %s", r.raw)
 		}
 
-		n, _ := store.DailyStats(context.Background(), e.h.now(), e.h.now())
+		n, _ := store.DailyStats(context.Background(), e.h.now(), e.h.now(), "")
 		if len(n) != 1 || n[0].Binds != 2 {
 			t.Fatalf("daily binds: %+v", n)
 		}

@@ -187,8 +187,8 @@ var (
 		e AS (INSERT INTO audit_events (at, actor_type, actor_id, action, target, ip, detail)
 			SELECT :now::bigint, :actor_type::text, :actor_id::text, 'bind', :target::text, :actor_ip::text,
 				:before::text || a.username || :after::text FROM b, a),
-		st AS (INSERT INTO daily_stats (day, shard, logins, binds, new_users) SELECT :day::text, :shard::integer, 0, 1, 0 FROM b
-			ON CONFLICT (day, shard) DO UPDATE SET logins = daily_stats.logins + excluded.logins,
+		st AS (INSERT INTO daily_stats (day, appid, shard, logins, binds, new_users) SELECT :day::text, :appid::text, :shard::integer, 0, 1, 0 FROM b
+			ON CONFLICT (day, appid, shard) DO UPDATE SET logins = daily_stats.logins + excluded.logins,
 			binds = daily_stats.binds + excluded.binds,
 			new_users = daily_stats.new_users + excluded.new_users)
 		SELECT (SELECT COUNT(*) FROM tk), (SELECT id FROM s), ` + accountColumnsA + `, ` + wxUserColumnsU + `
@@ -211,8 +211,8 @@ var (
 		`INSERT INTO audit_events (at, actor_type, actor_id, action, target, ip, detail)
 			SELECT :now, :actor_type, :actor_id, 'bind', :target, :actor_ip, :before || a.username || :after
 			FROM accounts a WHERE a.id = :account AND :bound`,
-		`INSERT INTO daily_stats (day, shard, logins, binds, new_users) SELECT :day, 0, 0, 1, 0 WHERE :bound
-			ON CONFLICT (day, shard) DO UPDATE SET logins = daily_stats.logins + excluded.logins,
+		`INSERT INTO daily_stats (day, appid, shard, logins, binds, new_users) SELECT :day, :appid, 0, 0, 1, 0 WHERE :bound
+			ON CONFLICT (day, appid, shard) DO UPDATE SET logins = daily_stats.logins + excluded.logins,
 			binds = daily_stats.binds + excluded.binds,
 			new_users = daily_stats.new_users + excluded.new_users`,
 		`SELECT COALESCE(:ticket_used, 0), :session_id, ` + accountColumnsA + `, ` + wxUserColumnsU + `
@@ -481,7 +481,7 @@ func (s *Store) OperatorBind(ctx context.Context, wxUserID, accountID int64, rea
 		if err := s.addAudit(ctx, tx, actor.event(now, "bind", fmt.Sprintf("wx_user:%d", wxUserID), detail)); err != nil {
 			return err
 		}
-		return s.bumpStats(ctx, tx, now, 0, 1, 0)
+		return s.bumpStats(ctx, tx, now, u.AppID, 0, 1, 0)
 	})
 }
 

@@ -97,7 +97,7 @@ func TestCheckBindTicketThenBind(t *testing.T) {
 		if ls.AccountID != acc.ID {
 			t.Fatalf("login carries the bound account: %+v", ls)
 		}
-		st, err := s.DailyStats(ctx, t0, t0)
+		st, err := s.DailyStats(ctx, t0, t0, "")
 		if err != nil || len(st) != 1 || st[0].Binds != 1 || st[0].NewUsers != 1 || st[0].Logins != 2 {
 			t.Fatalf("daily stats: %+v %v", st, err)
 		}

@@ -436,10 +436,10 @@ func (s *Store) InsertSample(ctx context.Context, o SampleOptions) error {
 
 	err = s.tx(ctx, "sample daily stats", func(tx *sqlx.Tx) error {
 		for d, st := range stats {
-			if _, err := s.exec(ctx, tx, `INSERT INTO daily_stats (day, shard, logins, binds, new_users) VALUES (?, 0, ?, ?, ?)
-				ON CONFLICT (day, shard) DO UPDATE SET logins = daily_stats.logins + excluded.logins,
+			if _, err := s.exec(ctx, tx, `INSERT INTO daily_stats (day, appid, shard, logins, binds, new_users) VALUES (?, ?, 0, ?, ?, ?)
+				ON CONFLICT (day, appid, shard) DO UPDATE SET logins = daily_stats.logins + excluded.logins,
 				binds = daily_stats.binds + excluded.binds, new_users = daily_stats.new_users + excluded.new_users`,
-				d, st.logins, st.binds, st.newUsers); err != nil {
+				d, o.AppID, st.logins, st.binds, st.newUsers); err != nil {
 				return err
 			}
 		}

@@ -71,7 +71,7 @@ func TestLoginUpsertAndSessionKeyRotation(t *testing.T) {
 		}
 
 		// Rollups: 4 logins, 2 new users today.
-		st, err := s.DailyStats(ctx, t0, t0)
+		st, err := s.DailyStats(ctx, t0, t0, "")
 		if err != nil || len(st) != 1 || st[0].Logins != 4 || st[0].NewUsers != 2 {
 			t.Fatalf("daily stats: %+v %v", st, err)
 		}
@@ -169,7 +169,7 @@ func TestConcurrentLogins(t *testing.T) {
 		if n := queryInt(t, s, `SELECT COUNT(*) FROM sessions`); n != workers*each {
 			t.Fatalf("%d sessions, want %d", n, workers*each)
 		}
-		st, err := s.DailyStats(context.Background(), time.Now().Add(-24*time.Hour), time.Now())
+		st, err := s.DailyStats(context.Background(), time.Now().Add(-24*time.Hour), time.Now(), "")
 		must(t, err)
 		var logins int64
 		for _, d := range st {

@@ -11,11 +11,17 @@ type DayStats struct {
 	Logins, Binds, NewUsers int64
 }
 
-// DailyStats returns the counters of the days from since to until (inclusive, UTC),
-// oldest first; days without activity are absent.
-func (s *Store) DailyStats(ctx context.Context, since, until time.Time) ([]DayStats, error) {
-	rows, err := s.rows(ctx, s.r, `SELECT day, SUM(logins), SUM(binds), SUM(new_users) FROM daily_stats
-		WHERE day >= ? AND day <= ? GROUP BY day ORDER BY day`, statDay(since), statDay(until))
+// DailyStats returns the counters of the days from since to until (inclusive, UTC) of
+// app appid, or of every app when appid is "", oldest first; days without activity are
+// absent. Days counted before the counters were kept per app count in "all" only.
+func (s *Store) DailyStats(ctx context.Context, since, until time.Time, appid string) ([]DayStats, error) {
+	q := `SELECT day, SUM(logins), SUM(binds), SUM(new_users) FROM daily_stats WHERE day >= ? AND day <= ?`
+	args := []any{statDay(since), statDay(until)}
+	if appid != "" {
+		q += ` AND appid = ?`
+		args = append(args, appid)
+	}
+	rows, err := s.rows(ctx, s.r, q+` GROUP BY day ORDER BY day`, args...)
 	if err != nil {
 		return nil, wrap("daily stats", err)
 	}

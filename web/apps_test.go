@@ -82,8 +82,13 @@ func TestOverviewAndUsersByApp(t *testing.T) {
 		b := e.browser()
 		b.signIn("admin")
 		for _, c := range []struct{ path, want string }{{"/admin", "3"}, {"/admin?app=" + other, "1"}, {"/admin?app=" + testAppID, "2"}} {
-			if got := b.get(c.path).text("stat-users-value"); got != c.want {
+			p := b.get(c.path)
+			if got := p.text("stat-users-value"); got != c.want {
 				t.Errorf("%s: users %q, want %s", c.path, got, c.want)
+			}
+			// Today's figures (and the chart, from the same day counters) are the app's too.
+			if got := p.text("stat-sessions"); !strings.Contains(got, c.want+" logins today") {
+				t.Errorf("%s: sessions card %q, want %s logins today", c.path, got, c.want)
 			}
 		}
 		if p := b.get("/admin/users?app=" + other); p.count("user-row") != 1 || p.count("users-filter-app") != 1 {

@@ -16,10 +16,6 @@ const chartDays = 30
 func (h *Handler) overview(c *fiber.Ctx) error {
 	now := h.now().UTC()
 	since := now.AddDate(0, 0, -(chartDays - 1))
-	stats, err := h.store.DailyStats(c.UserContext(), since, now)
-	if err != nil {
-		return storeError(err)
-	}
 	apps, err := h.store.Apps(c.UserContext())
 	if err != nil {
 		return storeError(err)
@@ -31,6 +27,10 @@ func (h *Handler) overview(c *fiber.Ctx) error {
 		if a.AppID == c.Query("app") {
 			app = a.AppID // only a known app gets a cache of its own
 		}
+	}
+	stats, err := h.store.DailyStats(c.UserContext(), since, now, app)
+	if err != nil {
+		return storeError(err)
 	}
 	totals, err := h.perApp.of(app, h.totals).get(c.UserContext(), h.store, now)
 	if err != nil {
