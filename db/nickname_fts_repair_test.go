@@ -15,7 +15,10 @@ func TestNicknameIndexRepairedByMigration(t *testing.T) {
 	ctx := context.Background()
 	s := dbtest.OpenWith(t, dbtest.SQLiteURL(t), db.Options{})
 	must(t, s.MigrateTo(ctx, 2))
-	u, _, _ := login(t, s, "o_repair", "k", t0)
+	// The user as that schema's login wrote it (today's login writes to later columns).
+	var u struct{ ID int64 }
+	must(t, s.Writer().QueryRow(`INSERT INTO wx_users (appid, openid, created_at, last_login_at) VALUES (?, ?, ?, ?) RETURNING id`,
+		testAppID, "o_repair", t0.UnixMilli(), t0.UnixMilli()).Scan(&u.ID))
 	search := func() int {
 		rows, _, err := s.ListWxUsers(ctx, db.UserFilter{Q: "Katherine"}, db.Keyset{})
 		must(t, err)
