@@ -9,12 +9,13 @@ import (
 type DayStats struct {
 	Day                     string // YYYY-MM-DD, UTC
 	Logins, Binds, NewUsers int64
+	CheckBindUnbound        int64 // checkBind exchanges answered "not bound" (301)
 }
 
 // DailyStats returns the counters of the days from since to until (inclusive, UTC),
 // oldest first; days without activity are absent.
 func (s *Store) DailyStats(ctx context.Context, since, until time.Time) ([]DayStats, error) {
-	rows, err := s.rows(ctx, s.r, `SELECT day, SUM(logins), SUM(binds), SUM(new_users) FROM daily_stats
+	rows, err := s.rows(ctx, s.r, `SELECT day, SUM(logins), SUM(binds), SUM(new_users), SUM(checkbind_unbound) FROM daily_stats
 		WHERE day >= ? AND day <= ? GROUP BY day ORDER BY day`, statDay(since), statDay(until))
 	if err != nil {
 		return nil, wrap("daily stats", err)
@@ -23,7 +24,7 @@ func (s *Store) DailyStats(ctx context.Context, since, until time.Time) ([]DaySt
 	var out []DayStats
 	for rows.Next() {
 		var d DayStats
-		if err := rows.Scan(&d.Day, &d.Logins, &d.Binds, &d.NewUsers); err != nil {
+		if err := rows.Scan(&d.Day, &d.Logins, &d.Binds, &d.NewUsers, &d.CheckBindUnbound); err != nil {
 			return nil, wrap("daily stats", err)
 		}
 		out = append(out, d)
