@@ -102,11 +102,16 @@ type UserFilter struct {
 	HasPhone bool   // only users with a phone number
 	AppID    string // only users of this mini-program; "" for all
 	From, To string // signed up on or after From, on or before To; "": no bound
+	Sort     string // SortLogin: by last login; "": by sign-up, newest first
 }
+
+// SortLogin orders the users list by last login (?sort=login).
+const SortLogin = "login"
 
 // Values is the filter as query parameters, without cursors.
 func (f UserFilter) Values() url.Values {
 	v := url.Values{}
+	setNonEmpty(v, "sort", f.Sort)
 	setNonEmpty(v, "q", f.Q)
 	setNonEmpty(v, "app", f.AppID)
 	setNonEmpty(v, "bound", f.Bound)
@@ -122,7 +127,11 @@ func (f UserFilter) Values() url.Values {
 }
 
 // Active reports whether any search or filter is set.
-func (f UserFilter) Active() bool { return len(f.Values()) > 0 }
+func (f UserFilter) Active() bool {
+	v := f.Values()
+	v.Del("sort")
+	return len(v) > 0
+}
 
 // UserRow is one WeChat user in a list.
 type UserRow struct {

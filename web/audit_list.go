@@ -56,7 +56,10 @@ func (h *Handler) auditList(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	k := keyset(c)
+	k, err := keyset(c)
+	if err != nil {
+		return err
+	}
 	rows, more, err := h.store.ListAudit(c.UserContext(), df, k)
 	if err != nil {
 		return storeError(err)

@@ -29,6 +29,7 @@ func (h *Handler) usersExport(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	sf.ByLogin = false // the export walks ids: every row, in sign-up order
 	ctx := c.UserContext()
 	// No export leaves unless it is on record.
 	if err := h.store.RecordExport(ctx, f.Values().Encode(), h.auditActor(c)); err != nil {
