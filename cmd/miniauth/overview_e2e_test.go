@@ -94,4 +94,21 @@ func TestOverviewFunnelInBrowser(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.Navigate(in.base+"/admin/lang?to=en&back=/admin")); err != nil {
 		t.Fatal(err)
 	}
+
+	// The users list ordered by last login, 20 rows a page, chosen in the page.
+	err = chromedp.Do(ctx, chromedp.Navigate(in.base+"/admin/users"), chromedp.WaitVisible(`[data-testid="users-sort"]`),
+		chromedp.SetValue(`[data-testid="users-sort"]`, "login"), chromedp.Click(`[data-testid="users-search-submit"]`),
+		chromedp.WaitVisible(`[data-testid="page-size-20"]`), chromedp.Click(`[data-testid="page-size-20"]`),
+		chromedp.WaitVisible(`[data-testid="page-size-20"][aria-current="true"]`))
+	if err != nil {
+		t.Fatalf("users sort and size: %v", err)
+	}
+	loc, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.search`))
+	if err != nil || !strings.Contains(loc, "sort=login") || !strings.Contains(loc, "size=20") {
+		t.Errorf("users page after choosing: %q %v", loc, err)
+	}
+	if first := attr(`[data-testid="user-row"]`, "data-user-id"); first == "" {
+		t.Error("no users listed")
+	}
+	shoot(t, ctx, "users-sort-size-en")
 }
