@@ -76,11 +76,20 @@ func (s *Store) addAudit(ctx context.Context, x runner, e AuditEvent) error {
 // wxUserTarget is a WeChat user as an audit target.
 func wxUserTarget(id int64) string { return "wx_user:" + strconv.FormatInt(id, 10) }
 
-// RecordExport records, as a "users.export" event, that actor exported rows users
-// matching filter (an encoded query). The caller hands the export out only when this
-// succeeds.
-func (s *Store) RecordExport(ctx context.Context, rows int, filter string, actor AuditActor) error {
+// RecordExport records, as a "users.export" event, that actor is exporting every user
+// matching filter (an encoded query) as a streamed file. It is written before the file
+// leaves (so the row count is not known yet); the caller streams the export only when
+// this succeeds.
+func (s *Store) RecordExport(ctx context.Context, filter string, actor AuditActor) error {
 	now := s.now()
 	return wrap("record export", s.addAudit(ctx, s.w, actor.event(now, "users.export", "users",
-		"rows "+strconv.Itoa(rows)+"; filter "+filter)))
+		"streamed export of every user matching filter "+exportFilter(filter))))
+}
+
+// exportFilter names an encoded filter for an export's audit detail ("(none)" if empty).
+func exportFilter(filter string) string {
+	if filter == "" {
+		return "(none)"
+	}
+	return filter
 }

@@ -130,8 +130,8 @@ func TestNoChangeWithoutItsAudit(t *testing.T) {
 				}
 				return err
 			}, func() bool { return false }},
-			{"export", func() error { return s.RecordExport(ctx, 3, "q=x", ops) }, func() bool { return false }},
-			{"audit export", func() error { return s.RecordAuditExport(ctx, 3, "action=x", ops) }, func() bool { return false }},
+			{"export", func() error { return s.RecordExport(ctx, "q=x", ops) }, func() bool { return false }},
+			{"audit export", func() error { return s.RecordAuditExport(ctx, "action=x", ops) }, func() bool { return false }},
 			{"refresh reuse", func() error {
 				_, err := at(t, s, now.Add(time.Hour)).RotateRefresh(ctx, reuseNS.RefreshHash, newSession())
 				return err

@@ -481,7 +481,7 @@ func (s *Store) OperatorBind(ctx context.Context, wxUserID, accountID int64, rea
 		if err := s.addAudit(ctx, tx, actor.event(now, "bind", fmt.Sprintf("wx_user:%d", wxUserID), detail)); err != nil {
 			return err
 		}
-		return s.bumpStats(ctx, tx, now, u.AppID, 0, 1, 0)
+		return s.bumpStats(ctx, tx, now, u.AppID, 0, 1, 0, 0)
 	})
 }
 

@@ -98,7 +98,8 @@ func TestCheckBindTicketThenBind(t *testing.T) {
 			t.Fatalf("login carries the bound account: %+v", ls)
 		}
 		st, err := s.DailyStats(ctx, t0, t0, "")
-		if err != nil || len(st) != 1 || st[0].Binds != 1 || st[0].NewUsers != 1 || st[0].Logins != 2 {
+		// The funnel: one checkBind answered "not bound", then the bind, then two logins.
+		if err != nil || len(st) != 1 || st[0].Binds != 1 || st[0].NewUsers != 1 || st[0].Logins != 2 || st[0].CheckBindUnbound != 1 {
 			t.Fatalf("daily stats: %+v %v", st, err)
 		}
 		if n := queryInt(t, s, `SELECT COUNT(*) FROM audit_events WHERE action = 'bind' AND target = ?`,

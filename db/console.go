@@ -11,6 +11,9 @@ import (
 type Keyset struct {
 	After, Before int64
 	Limit         int // 0 means 50
+	// AfterAt and BeforeAt are the time half (Unix ms) of a cursor on (time, id), for
+	// lists ordered by a time column (the users list by last login).
+	AfterAt, BeforeAt int64
 }
 
 // limit is the page size.
@@ -32,6 +35,20 @@ func (k Keyset) where(w *where, col string) (order string, limit int) {
 		w.add(col+" < ?", k.After)
 	}
 	return col + " DESC", k.limit() + 1
+}
+
+// whereAt is where for a list ordered by (col, id), newest first: the cursor is the pair
+// (AfterAt, After) or (BeforeAt, Before), compared as a row value so an index on (col,
+// id) serves it.
+func (k Keyset) whereAt(w *where, col, idCol string) (order string, limit int) {
+	switch {
+	case k.Before > 0:
+		w.add("("+col+", "+idCol+") > (?, ?)", k.BeforeAt, k.Before)
+		return col + " ASC, " + idCol + " ASC", k.limit() + 1
+	case k.After > 0:
+		w.add("("+col+", "+idCol+") < (?, ?)", k.AfterAt, k.After)
+	}
+	return col + " DESC, " + idCol + " DESC", k.limit() + 1
 }
 
 // pageOf trims rows fetched by Keyset.where to one page in newest-first order and

@@ -77,11 +77,11 @@ func cutActor(a string) (typ, id string, ok bool) {
 	return "", "", false
 }
 
-// RecordAuditExport records, as an "audit.export" event, that actor exported rows audit
-// events matching filter (an encoded query). The caller hands the file out only when
-// this succeeds.
-func (s *Store) RecordAuditExport(ctx context.Context, rows int, filter string, actor AuditActor) error {
+// RecordAuditExport records, as an "audit.export" event, that actor is exporting every
+// audit event matching filter (an encoded query) as a streamed file. It is written
+// before the file leaves; the caller streams the file only when this succeeds.
+func (s *Store) RecordAuditExport(ctx context.Context, filter string, actor AuditActor) error {
 	now := s.now()
 	return wrap("record audit export", s.addAudit(ctx, s.w, actor.event(now, "audit.export", "audit",
-		"rows "+strconv.Itoa(rows)+"; filter "+filter)))
+		"streamed export of every audit event matching filter "+exportFilter(filter))))
 }

@@ -436,10 +436,13 @@ func (s *Store) InsertSample(ctx context.Context, o SampleOptions) error {
 
 	err = s.tx(ctx, "sample daily stats", func(tx *sqlx.Tx) error {
 		for d, st := range stats {
-			if _, err := s.exec(ctx, tx, `INSERT INTO daily_stats (day, appid, shard, logins, binds, new_users) VALUES (?, ?, 0, ?, ?, ?)
+			// About three checkBind "not bound" answers per bind, never more than logins.
+			unbound := min(st.logins, 3*st.binds)
+			if _, err := s.exec(ctx, tx, `INSERT INTO daily_stats (day, appid, shard, logins, binds, new_users, checkbind_unbound) VALUES (?, ?, 0, ?, ?, ?, ?)
 				ON CONFLICT (day, appid, shard) DO UPDATE SET logins = daily_stats.logins + excluded.logins,
-				binds = daily_stats.binds + excluded.binds, new_users = daily_stats.new_users + excluded.new_users`,
-				d, o.AppID, st.logins, st.binds, st.newUsers); err != nil {
+				binds = daily_stats.binds + excluded.binds, new_users = daily_stats.new_users + excluded.new_users,
+				checkbind_unbound = daily_stats.checkbind_unbound + excluded.checkbind_unbound`,
+				d, o.AppID, st.logins, st.binds, st.newUsers, unbound); err != nil {
 				return err
 			}
 		}

@@ -21,6 +21,10 @@ type UserFilter struct {
 	HasPhone bool      // only users with a phone number
 	AppID    string    // only users of this app; "" for all
 	From, To time.Time // signed up at or after From and before To; zero: no bound
+	// ByLogin orders by last login (newest first) on the (last_login_at, id) index, with
+	// the keyset's AfterAt/BeforeAt; otherwise by sign-up (id). A search (Q) is always
+	// by sign-up: its nickname part walks ids.
+	ByLogin bool
 }
 
 // UserListRow is one WeChat user in a console list, with the account it is bound to.
@@ -61,7 +65,8 @@ func (s *Store) ListWxUsers(ctx context.Context, f UserFilter, k Keyset) ([]User
 	// Bounds on the id go on both sides of the bindings join when only bound users are
 	// wanted, so that PostgreSQL's merge join starts at the page, not at the newest binding.
 	// (SQLite would then drive the join from bindings and sort: it walks users by id.)
-	both := f.Bound == "yes" && s.dialect == DialectPostgres
+	byLogin := f.ByLogin && strings.TrimSpace(f.Q) == ""
+	both := f.Bound == "yes" && s.dialect == DialectPostgres && !byLogin
 	idCols := []string{"u.id"}
 	if both {
 		idCols = append(idCols, "b.wx_user_id")
@@ -75,7 +80,13 @@ func (s *Store) ListWxUsers(ctx context.Context, f UserFilter, k Keyset) ([]User
 	if both {
 		k.where(&w, "b.wx_user_id")
 	}
-	order, limit := k.where(&w, "u.id")
+	var order string
+	var limit int
+	if byLogin {
+		order, limit = k.whereAt(&w, "u.last_login_at", "u.id")
+	} else {
+		order, limit = k.where(&w, "u.id")
+	}
 	rows, err := s.adhocRows(ctx, s.r, `SELECT u.id, u.nickname, u.avatar_url, u.phone, COALESCE(b.account_id, 0),
 		COALESCE(a.username, ''), COALESCE(a.name, ''), u.disabled, u.created_at, u.last_login_at
 		FROM wx_users u LEFT JOIN bindings b ON b.wx_user_id = u.id LEFT JOIN accounts a ON a.id = b.account_id`+

@@ -71,17 +71,15 @@ func (s *Store) codeLogin(ctx context.Context, op string, in LoginInput, ticketH
 				return err
 			}
 			res.AccountID = ns.AccountID
-			return s.bumpStats(ctx, tx, now, in.AppID, 1, 0, b2i(newUser))
+			return s.bumpStats(ctx, tx, now, in.AppID, 1, 0, b2i(newUser), 0)
 		}
 		res.TicketExpiresAt = time.UnixMilli(now.Add(TicketTTL).UnixMilli())
 		if _, err := s.exec(ctx, tx, `INSERT INTO bind_tickets (hash, wx_user_id, appid, created_at, expires_at)
 			VALUES (?, ?, ?, ?, ?)`, ticketHash, u.ID, in.AppID, now.UnixMilli(), res.TicketExpiresAt.UnixMilli()); err != nil {
 			return err
 		}
-		if newUser {
-			return s.bumpStats(ctx, tx, now, in.AppID, 0, 0, 1)
-		}
-		return nil
+		// The funnel's middle step: checkBind answered "not bound" (301).
+		return s.bumpStats(ctx, tx, now, in.AppID, 0, 0, b2i(newUser), 1)
 	})
 	if err != nil {
 		return CheckBindResult{}, err
@@ -184,16 +182,18 @@ func (s *Store) insertSession(ctx context.Context, tx *sqlx.Tx, wxUserID int64, 
 	return sess, err
 }
 
-// bumpStats adds to the day's counters inside tx.
-func (s *Store) bumpStats(ctx context.Context, tx *sqlx.Tx, now time.Time, appID string, logins, binds, newUsers int) error {
+// bumpStats adds to the day's counters of app appID inside tx: logins, binds, new users and
+// checkBind exchanges answered "not bound".
+func (s *Store) bumpStats(ctx context.Context, tx *sqlx.Tx, now time.Time, appID string, logins, binds, newUsers, unbound int) error {
 	shard := 0
 	if s.dialect == DialectPostgres {
 		shard = rand.IntN(statShardsPostgres)
 	}
-	_, err := s.exec(ctx, tx, `INSERT INTO daily_stats (day, appid, shard, logins, binds, new_users) VALUES (?, ?, ?, ?, ?, ?)
+	_, err := s.exec(ctx, tx, `INSERT INTO daily_stats (day, appid, shard, logins, binds, new_users, checkbind_unbound) VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (day, appid, shard) DO UPDATE SET logins = daily_stats.logins + excluded.logins,
 		binds = daily_stats.binds + excluded.binds,
-		new_users = daily_stats.new_users + excluded.new_users`, statDay(now), appID, shard, logins, binds, newUsers)
+		new_users = daily_stats.new_users + excluded.new_users,
+		checkbind_unbound = daily_stats.checkbind_unbound + excluded.checkbind_unbound`, statDay(now), appID, shard, logins, binds, newUsers, unbound)
 	return err
 }
 
@@ -263,5 +263,5 @@ func (s *Store) linkByUnionID(ctx context.Context, tx *sqlx.Tx, u WxUser, in Log
 		fmt.Sprintf("bound to account %d, linked by unionid from app %s (wx_user:%d)", account, fromApp, fromUser))); err != nil {
 		return 0, err
 	}
-	return account, s.bumpStats(ctx, tx, now, u.AppID, 0, 1, 0)
+	return account, s.bumpStats(ctx, tx, now, u.AppID, 0, 1, 0, 0)
 }

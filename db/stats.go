@@ -9,13 +9,14 @@ import (
 type DayStats struct {
 	Day                     string // YYYY-MM-DD, UTC
 	Logins, Binds, NewUsers int64
+	CheckBindUnbound        int64 // checkBind exchanges answered "not bound" (301)
 }
 
 // DailyStats returns the counters of the days from since to until (inclusive, UTC) of
 // app appid, or of every app when appid is "", oldest first; days without activity are
 // absent. Days counted before the counters were kept per app count in "all" only.
 func (s *Store) DailyStats(ctx context.Context, since, until time.Time, appid string) ([]DayStats, error) {
-	q := `SELECT day, SUM(logins), SUM(binds), SUM(new_users) FROM daily_stats WHERE day >= ? AND day <= ?`
+	q := `SELECT day, SUM(logins), SUM(binds), SUM(new_users), SUM(checkbind_unbound) FROM daily_stats WHERE day >= ? AND day <= ?`
 	args := []any{statDay(since), statDay(until)}
 	if appid != "" {
 		q += ` AND appid = ?`
@@ -29,7 +30,7 @@ func (s *Store) DailyStats(ctx context.Context, since, until time.Time, appid st
 	var out []DayStats
 	for rows.Next() {
 		var d DayStats
-		if err := rows.Scan(&d.Day, &d.Logins, &d.Binds, &d.NewUsers); err != nil {
+		if err := rows.Scan(&d.Day, &d.Logins, &d.Binds, &d.NewUsers, &d.CheckBindUnbound); err != nil {
 			return nil, wrap("daily stats", err)
 		}
 		out = append(out, d)

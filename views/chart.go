@@ -2,6 +2,7 @@ package views
 
 import (
 	"math"
+	"net/url"
 	"strconv"
 	"strings"
 )
@@ -118,7 +119,7 @@ func buildChart(lang string, days []DayStat) chartModel {
 		return chartTop + chartPlotH - float64(max64(v, 0))*chartPlotH/float64(top)
 	}
 	every := (n + chartXMax - 1) / chartXMax
-	m.ShowMarkers = n <= 62
+	m.ShowMarkers = n <= 92 // up to the longest period, 90 days
 	var login, bind []string
 	for i, d := range days {
 		x := chartLeft + (float64(i)+0.5)*band
@@ -143,4 +144,14 @@ func buildChart(lang string, days []DayStat) chartModel {
 		" L" + coord(last) + "," + m.BaselineY + " Z"
 	m.Summary = Tf(lang, "chart.summary", m.First, m.Last, fmtInt(m.TotalLogins), fmtInt(m.TotalBinds))
 	return m
+}
+
+// overviewURL is the overview with the chart over days days, keeping the app choice.
+func overviewURL(app string, days int) string {
+	q := url.Values{}
+	if app != "" {
+		q.Set("app", app)
+	}
+	q.Set("days", strconv.Itoa(days))
+	return PathOverview + "?" + q.Encode()
 }

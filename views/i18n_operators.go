@@ -78,7 +78,7 @@ var operatorLabels = map[string]map[string]string{
 		"audit.filter_to":         "To",
 		"audit.filter_any_action": "All actions",
 		"audit.export":            "Export CSV",
-		"audit.export_cut":        "Stopped after %d rows: narrow the filter to export the rest.",
+		"export.stopped":          "The export stopped here because of a server error: the rows above are not all. Try again.",
 		"tz.label":                "Times in %s",
 	},
 	LangZH: {
@@ -156,7 +156,7 @@ var operatorLabels = map[string]map[string]string{
 		"audit.filter_to":         "结束日期",
 		"audit.filter_any_action": "全部动作",
 		"audit.export":            "导出 CSV",
-		"audit.export_cut":        "已在 %d 行处停止：请缩小筛选范围导出其余部分。",
+		"export.stopped":          "服务器出错，导出在此中断：以上并非全部行，请重试。",
 		"tz.label":                "时间均为 %s",
 	},
 }

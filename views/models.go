@@ -29,9 +29,43 @@ type LoginView struct {
 
 // DayStat is one day of the overview chart. Day is "2006-01-02".
 type DayStat struct {
-	Day    string
-	Logins int64
-	Binds  int64
+	Day     string
+	Logins  int64
+	Binds   int64
+	Unbound int64 // checkBind exchanges answered "not bound" (301)
+}
+
+// ChartPeriods are the overview chart's choices, in days.
+var ChartPeriods = []int{7, 30, 90}
+
+// FunnelStep is one step of the overview's bind funnel: its count over the period and
+// the share of the previous step that reached it ("" for the first step).
+type FunnelStep struct {
+	Key, TestID string
+	Count       int64
+	Rate        string // e.g. "42.5%", "—" when the previous step is zero
+}
+
+// Funnel is the bind funnel of the chart's period: logins → checkBind answered
+// "not bound" (301) → binds.
+func (o Overview) Funnel() []FunnelStep {
+	var logins, unbound, binds int64
+	for _, d := range o.Days {
+		logins += d.Logins
+		unbound += d.Unbound
+		binds += d.Binds
+	}
+	rate := func(n, of int64) string {
+		if of <= 0 {
+			return "—"
+		}
+		return strconv.FormatFloat(float64(n)*100/float64(of), 'f', 1, 64) + "%"
+	}
+	return []FunnelStep{
+		{Key: "funnel.logins", TestID: "funnel-logins", Count: logins},
+		{Key: "funnel.unbound", TestID: "funnel-unbound", Count: unbound, Rate: rate(unbound, logins)},
+		{Key: "funnel.binds", TestID: "funnel-binds", Count: binds, Rate: rate(binds, unbound)},
+	}
 }
 
 // Overview is the overview page, read from rollups.
@@ -43,7 +77,8 @@ type Overview struct {
 	NewUsersToday  int64
 	LoginsToday    int64
 	BindsToday     int64
-	Days           []DayStat // oldest first
+	Days           []DayStat // oldest first, UTC days
+	Period         int       // days shown: one of ChartPeriods
 	App            string    // the app the counts are of; "": every app
 	Apps           []string  // the deployment's AppIDs, for the choice
 }
@@ -67,11 +102,16 @@ type UserFilter struct {
 	HasPhone bool   // only users with a phone number
 	AppID    string // only users of this mini-program; "" for all
 	From, To string // signed up on or after From, on or before To; "": no bound
+	Sort     string // SortLogin: by last login; "": by sign-up, newest first
 }
+
+// SortLogin orders the users list by last login (?sort=login).
+const SortLogin = "login"
 
 // Values is the filter as query parameters, without cursors.
 func (f UserFilter) Values() url.Values {
 	v := url.Values{}
+	setNonEmpty(v, "sort", f.Sort)
 	setNonEmpty(v, "q", f.Q)
 	setNonEmpty(v, "app", f.AppID)
 	setNonEmpty(v, "bound", f.Bound)
@@ -87,7 +127,11 @@ func (f UserFilter) Values() url.Values {
 }
 
 // Active reports whether any search or filter is set.
-func (f UserFilter) Active() bool { return len(f.Values()) > 0 }
+func (f UserFilter) Active() bool {
+	v := f.Values()
+	v.Del("sort")
+	return len(v) > 0
+}
 
 // UserRow is one WeChat user in a list.
 type UserRow struct {

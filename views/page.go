@@ -83,7 +83,16 @@ type Page struct {
 	// CurrentPath is this request's path and query (e.g. "/admin/users?q=li"). The
 	// language switch returns to it, and some forms send it back as "back".
 	CurrentPath string
+	// PageSize is the list's rows per page (?size=, one of PageSizes); 0 means the
+	// default, DefaultPageSize.
+	PageSize int
 }
+
+// PageSizes are the lists' page-size choices; DefaultPageSize is used without ?size=.
+var PageSizes = []int{20, 50, 100}
+
+// DefaultPageSize is a list's page size when none is chosen.
+const DefaultPageSize = 50
 
 // SignedIn reports whether an operator is signed in, i.e. whether to draw the navigation.
 func (p Page) SignedIn() bool { return p.Operator.Username != "" }

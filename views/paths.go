@@ -123,6 +123,17 @@ type Pager struct {
 	Path    string
 	Params  url.Values // the current filter, without cursors
 	Cursors Cursors
+	Size    int // rows per page; 0 or DefaultPageSize is not written into the links
+}
+
+// SizeURL is the first page of the same filter with size rows per page.
+func (p Pager) SizeURL(size int) string {
+	v := p.filter()
+	v.Del("size")
+	if size != DefaultPageSize {
+		v.Set("size", strconv.Itoa(size))
+	}
+	return withQuery(p.Path, v)
 }
 
 // NextURL is the next page, or "" when there is none.
@@ -151,5 +162,16 @@ func (p Pager) filter() url.Values {
 			v[k] = vs
 		}
 	}
+	if p.Size > 0 && p.Size != DefaultPageSize {
+		v.Set("size", strconv.Itoa(p.Size))
+	}
 	return v
+}
+
+// size is the page size in effect.
+func (p Pager) size() int {
+	if p.Size <= 0 {
+		return DefaultPageSize
+	}
+	return p.Size
 }

@@ -11,7 +11,10 @@ import (
 // accountsList is GET /admin/accounts: platform accounts, searched by username or name.
 func (h *Handler) accountsList(c *fiber.Ctx) error {
 	q := strings.TrimSpace(c.Query("q"))
-	k := keyset(c)
+	k, err := keyset(c)
+	if err != nil {
+		return err
+	}
 	rows, more, err := h.store.ListAccounts(c.UserContext(), q, k)
 	if err != nil {
 		return storeError(err)

@@ -26,6 +26,8 @@ var auditDetailForms = []struct {
 	{regexp.MustCompile(`^session (\d+)$`), "detail.session"},
 	{regexp.MustCompile(`^session (\d+) ended: a rotated refresh token was presented again$`), "detail.refresh_reuse"},
 	{regexp.MustCompile(`^rows (\d+); filter (.*)$`), "detail.export"},
+	{regexp.MustCompile(`^streamed export of every user matching filter (.*)$`), "detail.export_users_stream"},
+	{regexp.MustCompile(`^streamed export of every audit event matching filter (.*)$`), "detail.export_audit_stream"},
 	{regexp.MustCompile(`^failed attempts cleared: (\d+)$`), "detail.attempts_cleared"},
 	{regexp.MustCompile(`^accounts created: (\d+)$`), "detail.accounts_created"},
 	{regexp.MustCompile(`^binding to account (\d+) removed; sessions revoked: (\d+)$`), "detail.unbound"},

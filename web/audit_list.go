@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/csv"
 	"strconv"
 	"strings"
@@ -55,7 +56,10 @@ func (h *Handler) auditList(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	k := keyset(c)
+	k, err := keyset(c)
+	if err != nil {
+		return err
+	}
 	rows, more, err := h.store.ListAudit(c.UserContext(), df, k)
 	if err != nil {
 		return storeError(err)
@@ -71,10 +75,10 @@ func (h *Handler) auditList(c *fiber.Ctx) error {
 	return render(c, fiber.StatusOK, views.AuditPage(h.page(c, views.NavAudit), v))
 }
 
-// auditExport is GET /admin/audit/export.csv (admins only, itself audited): the filtered
-// audit log as UTF-8 CSV with a byte-order mark, times in the console's time zone, the
-// action as code and in the operator's language. At most exportMax rows; a longer log
-// gets a last line that says it stopped.
+// auditExport is GET /admin/audit/export.csv (admins only, itself audited): every audit
+// event of the filter as UTF-8 CSV with a byte-order mark, times in the console's time
+// zone, the action as code and in the operator's language. Recorded before the file
+// leaves, then streamed page by page like the users export (no row limit).
 func (h *Handler) auditExport(c *fiber.Ctx) error {
 	f, df, err := auditFilter(c)
 	if err != nil {
@@ -82,43 +86,35 @@ func (h *Handler) auditExport(c *fiber.Ctx) error {
 	}
 	ctx := c.UserContext()
 	lang := langOf(c)
-	loc := views.TimeZone()
-	var buf strings.Builder
-	buf.WriteString("\ufeff")
-	w := csv.NewWriter(&buf)
-	_ = w.Write([]string{"id", "time", "actor", "action", "action_label", "target", "ip", "detail"})
-	k := db.Keyset{Limit: 500}
-	n, cut := 0, false
-	for {
-		rows, more, err := h.store.ListAudit(ctx, df, k)
-		if err != nil {
-			return storeError(err)
-		}
-		for _, e := range rows {
-			_ = w.Write([]string{strconv.FormatInt(e.ID, 10), csvTime(e.At), csvCell(strings.TrimSpace(e.ActorType + ":" + e.ActorID)), e.Action,
-				csvCell(views.T(lang, "audit.action."+e.Action)), csvCell(e.Target), csvCell(e.IP), csvCell(e.Detail)})
-		}
-		n += len(rows)
-		if !more || len(rows) == 0 {
-			break
-		}
-		if n >= exportMax {
-			cut = true
-			_ = w.Write([]string{"", "", "", "", views.Tf(lang, "audit.export_cut", exportMax)})
-			break
-		}
-		k.After = rows[len(rows)-1].ID
-	}
-	w.Flush()
-	filter := f.Values().Encode()
-	if cut {
-		filter += " (stopped at the limit)"
-	}
 	// No export leaves unless it is on record.
-	if err := h.store.RecordAuditExport(ctx, n, filter, h.auditActor(c)); err != nil {
+	if err := h.store.RecordAuditExport(ctx, f.Values().Encode(), h.auditActor(c)); err != nil {
 		return storeError(err)
 	}
-	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="audit-`+h.now().In(loc).Format("20060102-1504")+`.csv"`)
-	return c.SendString(buf.String())
+	name := "audit-all-"
+	if len(f.Values()) > 0 {
+		name = "audit-filtered-"
+		if f.Action != "" {
+			name = "audit-" + fileWord(strings.ReplaceAll(f.Action, ".", "_")) + "-"
+		}
+	}
+	name += h.now().In(views.TimeZone()).Format("20060102-1504") + ".csv"
+	header := []string{"id", "time", "actor", "action", "action_label", "target", "ip", "detail"}
+	h.streamCSV(ctx, c, name, lang, header, func(ctx context.Context, w *csv.Writer) error {
+		k := db.Keyset{Limit: exportPage}
+		for {
+			rows, more, err := h.store.ListAudit(ctx, df, k)
+			if err != nil {
+				return err
+			}
+			for _, e := range rows {
+				_ = w.Write([]string{strconv.FormatInt(e.ID, 10), csvTime(e.At), csvCell(strings.TrimSpace(e.ActorType + ":" + e.ActorID)), e.Action,
+					csvCell(views.T(lang, "audit.action."+e.Action)), csvCell(e.Target), csvCell(e.IP), csvCell(e.Detail)})
+			}
+			if !more || len(rows) == 0 {
+				return nil
+			}
+			k.After = rows[len(rows)-1].ID
+		}
+	})
+	return nil
 }

@@ -11,7 +11,10 @@ import (
 // bindingsList is GET /admin/bindings: who is bound to which account.
 func (h *Handler) bindingsList(c *fiber.Ctx) error {
 	q := strings.TrimSpace(c.Query("q"))
-	k := keyset(c)
+	k, err := keyset(c)
+	if err != nil {
+		return err
+	}
 	rows, more, err := h.store.ListBindings(c.UserContext(), q, k)
 	if err != nil {
 		return storeError(err)

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -8,14 +9,33 @@ import (
 	"miniauth/views"
 )
 
-// chartDays is how many days the overview's chart shows.
+// chartDays is how many days the overview's chart shows unless ?days= chooses another
+// of views.ChartPeriods.
 const chartDays = 30
+
+// chartPeriod is the ?days= choice: empty for chartDays, else one of views.ChartPeriods.
+func chartPeriod(c *fiber.Ctx) (int, error) {
+	v := c.Query("days")
+	if v == "" {
+		return chartDays, nil
+	}
+	for _, p := range views.ChartPeriods {
+		if strconv.Itoa(p) == v {
+			return p, nil
+		}
+	}
+	return 0, &pageError{status: fiber.StatusBadRequest, key: "error.status.400", detail: "days"}
+}
 
 // overview is GET /admin: totals and the per-day chart, read from the daily rollups and
 // from totals counted at most once a minute in the background.
 func (h *Handler) overview(c *fiber.Ctx) error {
+	days, err := chartPeriod(c)
+	if err != nil {
+		return err
+	}
 	now := h.now().UTC()
-	since := now.AddDate(0, 0, -(chartDays - 1))
+	since := now.AddDate(0, 0, -(days - 1))
 	apps, err := h.store.Apps(c.UserContext())
 	if err != nil {
 		return storeError(err)
@@ -37,7 +57,7 @@ func (h *Handler) overview(c *fiber.Ctx) error {
 		return storeError(err)
 	}
 	v := views.Overview{Users: totals.Users, BoundUsers: totals.BoundUsers, Accounts: totals.Accounts,
-		ActiveSessions: totals.ActiveSessions, App: app, Apps: appIDs}
+		ActiveSessions: totals.ActiveSessions, App: app, Apps: appIDs, Period: days}
 	byDay := map[string]int{}
 	for i, s := range stats {
 		byDay[s.Day] = i
@@ -46,7 +66,7 @@ func (h *Handler) overview(c *fiber.Ctx) error {
 		day := d.Format(time.DateOnly)
 		ds := views.DayStat{Day: day}
 		if i, ok := byDay[day]; ok {
-			ds.Logins, ds.Binds = stats[i].Logins, stats[i].Binds
+			ds.Logins, ds.Binds, ds.Unbound = stats[i].Logins, stats[i].Binds, stats[i].CheckBindUnbound
 			if day == now.Format(time.DateOnly) {
 				v.NewUsersToday, v.LoginsToday, v.BindsToday = stats[i].NewUsers, stats[i].Logins, stats[i].Binds
 			}

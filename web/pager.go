@@ -10,13 +10,32 @@ import (
 )
 
 // keyset reads the after/before cursors of a list page.
-func keyset(c *fiber.Ctx) db.Keyset {
+func keyset(c *fiber.Ctx) (db.Keyset, error) {
+	size, err := pageSize(c)
+	if err != nil {
+		return db.Keyset{}, err
+	}
 	after, _ := strconv.ParseInt(c.Query(views.ParamAfter), 10, 64)
 	before, _ := strconv.ParseInt(c.Query(views.ParamBefore), 10, 64)
 	if after > 0 {
 		before = 0
 	}
-	return db.Keyset{After: max(after, 0), Before: max(before, 0)}
+	return db.Keyset{After: max(after, 0), Before: max(before, 0), Limit: size}, nil
+}
+
+// pageSize is the ?size= choice of a list: one of views.PageSizes, or
+// views.DefaultPageSize when absent; anything else is a 400.
+func pageSize(c *fiber.Ctx) (int, error) {
+	v := c.Query("size")
+	if v == "" {
+		return views.DefaultPageSize, nil
+	}
+	for _, n := range views.PageSizes {
+		if strconv.Itoa(n) == v {
+			return n, nil
+		}
+	}
+	return 0, &pageError{status: fiber.StatusBadRequest, key: "error.status.400", detail: "size"}
 }
 
 // cursors are the previous/next cursors of a page whose rows (newest first) run from id

@@ -41,6 +41,7 @@ func (h *Handler) page(c *fiber.Ctx, nav views.Nav) views.Page {
 		Simulator:   h.cfg.Simulator,
 		Nav:         nav,
 		CurrentPath: string(c.Request().URI().RequestURI()),
+		PageSize:    listSize(c),
 	}
 }
 
@@ -74,3 +75,12 @@ func (h *Handler) clientIP(c *fiber.Ctx) string { return caller.IP(c, h.cfg.Trus
 
 // maskPhone masks a phone number for display.
 func maskPhone(p string) string { return privacy.MaskPhone(p) }
+
+// listSize is the valid ?size= of a list page, or 0 (the default).
+func listSize(c *fiber.Ctx) int {
+	n, err := pageSize(c)
+	if err != nil {
+		return 0
+	}
+	return n
+}

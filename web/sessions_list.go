@@ -23,7 +23,10 @@ func (h *Handler) sessionsList(c *fiber.Ctx) error {
 		}
 		sf.WxUserID = id
 	}
-	k := keyset(c)
+	k, err := keyset(c)
+	if err != nil {
+		return err
+	}
 	rows, more, err := h.store.ListActiveSessions(c.UserContext(), sf, k)
 	if err != nil {
 		return storeError(err)

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"strconv"
 	"strings"
 	"time"
 
@@ -21,7 +22,15 @@ func userFilter(c *fiber.Ctx) (views.UserFilter, db.UserFilter, error) {
 	if a := c.Query("app"); db.ValidAppID(a) {
 		f.AppID = a
 	}
-	sf := db.UserFilter{Q: f.Q, Bound: f.Bound, Disabled: f.Disabled, HasPhone: f.HasPhone, AppID: f.AppID}
+	switch srt := c.Query("sort"); srt {
+	case "", "signup":
+	case views.SortLogin:
+		f.Sort = srt
+	default:
+		return f, db.UserFilter{}, &pageError{status: fiber.StatusBadRequest, key: "error.status.400", detail: "sort"}
+	}
+	sf := db.UserFilter{Q: f.Q, Bound: f.Bound, Disabled: f.Disabled, HasPhone: f.HasPhone, AppID: f.AppID,
+		ByLogin: f.Sort == views.SortLogin && f.Q == ""}
 	day := func(field, v string) (time.Time, error) {
 		if v == "" {
 			return time.Time{}, nil
@@ -51,7 +60,18 @@ func (h *Handler) usersList(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	k := keyset(c)
+	k, err := keyset(c)
+	if err != nil {
+		return err
+	}
+	if sf.ByLogin {
+		// The cursors of the last-login order are "<last login ms>_<id>".
+		k.AfterAt, k.After = loginCursor(c.Query(views.ParamAfter))
+		k.BeforeAt, k.Before = loginCursor(c.Query(views.ParamBefore))
+		if k.After > 0 {
+			k.BeforeAt, k.Before = 0, 0
+		}
+	}
 	rows, more, err := h.store.ListWxUsers(c.UserContext(), sf, k)
 	if err != nil {
 		return storeError(err)
@@ -74,6 +94,34 @@ func (h *Handler) usersList(c *fiber.Ctx) error {
 	}
 	if n := len(rows); n > 0 {
 		v.Cursors = cursors(k, rows[0].ID, rows[n-1].ID, n, more)
+		if sf.ByLogin {
+			if v.Cursors.Next != "" {
+				v.Cursors.Next = loginCursorOf(rows[n-1])
+			}
+			if v.Cursors.Prev != "" {
+				v.Cursors.Prev = loginCursorOf(rows[0])
+			}
+		}
 	}
 	return render(c, fiber.StatusOK, views.UsersPage(h.page(c, views.NavUsers), v))
+}
+
+// loginCursor parses a cursor of the last-login order, "<ms>_<id>"; anything else is no
+// cursor (0, 0), the first page.
+func loginCursor(v string) (at, id int64) {
+	a, b, ok := strings.Cut(v, "_")
+	if !ok {
+		return 0, 0
+	}
+	at, err1 := strconv.ParseInt(a, 10, 64)
+	id, err2 := strconv.ParseInt(b, 10, 64)
+	if err1 != nil || err2 != nil || id <= 0 {
+		return 0, 0
+	}
+	return at, id
+}
+
+// loginCursorOf is the cursor of row u in the last-login order.
+func loginCursorOf(u db.UserListRow) string {
+	return strconv.FormatInt(u.LastLoginAt.UnixMilli(), 10) + "_" + strconv.FormatInt(u.ID, 10)
 }

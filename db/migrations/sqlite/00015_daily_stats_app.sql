@@ -10,10 +10,11 @@ CREATE TABLE daily_stats_app (
     logins    BIGINT  NOT NULL DEFAULT 0,
     binds     BIGINT  NOT NULL DEFAULT 0,
     new_users BIGINT  NOT NULL DEFAULT 0,
+    checkbind_unbound BIGINT NOT NULL DEFAULT 0,
     PRIMARY KEY (day, appid, shard)
 );
-INSERT INTO daily_stats_app (day, appid, shard, logins, binds, new_users)
-    SELECT day, '', shard, logins, binds, new_users FROM daily_stats;
+INSERT INTO daily_stats_app (day, appid, shard, logins, binds, new_users, checkbind_unbound)
+    SELECT day, '', shard, logins, binds, new_users, checkbind_unbound FROM daily_stats;
 DROP TABLE daily_stats;
 ALTER TABLE daily_stats_app RENAME TO daily_stats;
 
@@ -24,9 +25,10 @@ CREATE TABLE daily_stats_day (
     logins    BIGINT  NOT NULL DEFAULT 0,
     binds     BIGINT  NOT NULL DEFAULT 0,
     new_users BIGINT  NOT NULL DEFAULT 0,
+    checkbind_unbound BIGINT NOT NULL DEFAULT 0,
     PRIMARY KEY (day, shard)
 );
-INSERT INTO daily_stats_day (day, shard, logins, binds, new_users)
-    SELECT day, shard, SUM(logins), SUM(binds), SUM(new_users) FROM daily_stats GROUP BY day, shard;
+INSERT INTO daily_stats_day (day, shard, logins, binds, new_users, checkbind_unbound)
+    SELECT day, shard, SUM(logins), SUM(binds), SUM(new_users), SUM(checkbind_unbound) FROM daily_stats GROUP BY day, shard;
 DROP TABLE daily_stats;
 ALTER TABLE daily_stats_day RENAME TO daily_stats;
