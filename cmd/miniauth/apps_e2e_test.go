@@ -16,9 +16,9 @@ import (
 // app shows that user, and its page shows the same person in the default app with the
 // binding and the live session.
 func TestPersonAcrossAppsInBrowser(t *testing.T) {
-	ctx := newBrowser(t)
 	dbURL := filepath.Join(t.TempDir(), "miniauth.db")
 	in := startInstance(t, map[string]string{"MINIAUTH_DATABASE_URL": dbURL, "MINIAUTH_ADMIN_PASSWORD": "admin-password-1"})
+	ctx := newBrowser(t) // after the server: closed before it stops
 	env := map[string]string{"MINIAUTH_DATABASE_URL": dbURL}
 	var out syncBuffer
 	if err := run(context.Background(), []string{"account", "create", "ann.lee", "--name", "Ann Lee", "--password-stdin"},

@@ -13,9 +13,9 @@ import (
 // user's token stops and their next login is refused with user_blocked; the page shows the
 // block, its reason and the session it ended in the history; unblocking lets them log in again.
 func TestBlockUserInBrowser(t *testing.T) {
-	ctx := newBrowser(t)
 	in := startInstance(t, map[string]string{"MINIAUTH_DATABASE_URL": filepath.Join(t.TempDir(), "miniauth.db"),
 		"MINIAUTH_ADMIN_PASSWORD": "admin-password-1"})
+	ctx := newBrowser(t) // after the server: closed before it stops
 	first := in.login(t, "e2e-mallory")
 	tok := first.body["token"].(string)
 	uid := int64(first.body["user"].(map[string]any)["id"].(float64))

@@ -105,9 +105,9 @@ func signIn(base, user, pw string) chromedp.Action[chromedp.Void] {
 // revokes their session and sees the mini-program's token refused; a viewer cannot
 // change anything, and a POST without CSRF token gets 403.
 func TestConsoleInBrowser(t *testing.T) {
-	ctx := newBrowser(t)
 	dbURL := filepath.Join(t.TempDir(), "miniauth.db")
 	in := startInstance(t, map[string]string{"MINIAUTH_DATABASE_URL": dbURL, "MINIAUTH_ADMIN_PASSWORD": "admin-password-1"})
+	ctx := newBrowser(t) // after the server: closed before it stops
 	env := map[string]string{"MINIAUTH_DATABASE_URL": dbURL}
 	var out syncBuffer
 	if err := run(context.Background(), []string{"operator", "create", "watcher", "--role", "viewer", "--password-stdin"},

@@ -21,10 +21,10 @@ var keyLike = regexp.MustCompile(`\b[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+\b`)
 // action shown as its code; every signed-in page names the configured time zone and
 // shows times in it.
 func TestConsolePagesInBothLanguages(t *testing.T) {
-	ctx := newBrowser(t)
 	dbURL := t.TempDir() + "/miniauth.db"
 	in := startInstance(t, map[string]string{"MINIAUTH_DATABASE_URL": dbURL, "MINIAUTH_ADMIN_PASSWORD": "admin-password-1",
 		"MINIAUTH_TIMEZONE": "Asia/Shanghai"})
+	ctx := newBrowser(t) // after the server: closed before it stops
 	t.Cleanup(func() { views.SetTimeZone(nil) })
 	tok := in.login(t, "walker").body["token"].(string)
 	if a := in.do(t, "POST", "/api/user/profile", tok, map[string]any{"nickName": "走查 Walker"}); a.status != 200 {
@@ -128,10 +128,10 @@ func TestConsolePagesInBothLanguages(t *testing.T) {
 // actor; the admin exports the filtered log as CSV with times in the configured zone,
 // and the export is itself in the log.
 func TestAuditFilterAndExportInBrowser(t *testing.T) {
-	ctx := newBrowser(t)
 	dbURL := t.TempDir() + "/miniauth.db"
 	in := startInstance(t, map[string]string{"MINIAUTH_DATABASE_URL": dbURL, "MINIAUTH_ADMIN_PASSWORD": "admin-password-1",
 		"MINIAUTH_TIMEZONE": "Asia/Shanghai"})
+	ctx := newBrowser(t) // after the server: closed before it stops
 	t.Cleanup(func() { views.SetTimeZone(nil) })
 	err := chromedp.Do(ctx, chromedp.Navigate(in.base+"/admin/login"), chromedp.WaitVisible(`[data-testid="login-form"]`),
 		chromedp.SendKeys(`input[name="username"]`, "admin"), chromedp.SendKeys(`input[name="password"]`, "wrong-password"),

@@ -114,9 +114,9 @@ func signedIn(t *testing.T, c *http.Client, base string) bool {
 // everyone (a viewer must enrol before anything else), changes a role, resets a
 // password and a two-factor sign-in, and cannot remove the last enabled admin.
 func TestOperatorSecurityInBrowser(t *testing.T) {
-	ctx := newBrowser(t)
 	dbURL := filepath.Join(t.TempDir(), "miniauth.db")
 	in := startInstance(t, map[string]string{"MINIAUTH_DATABASE_URL": dbURL, "MINIAUTH_ADMIN_PASSWORD": "admin-password-1"})
+	ctx := newBrowser(t) // after the server: closed before it stops
 	env := map[string]string{"MINIAUTH_DATABASE_URL": dbURL}
 	var out syncBuffer
 	if err := run(context.Background(), []string{"operator", "create", "vera", "--role", "viewer", "--password-stdin"},

@@ -15,9 +15,9 @@ import (
 // links change how many days the chart shows, and the bind funnel shows 3 → 2 → 1 with
 // its conversion, in English and Chinese.
 func TestOverviewFunnelInBrowser(t *testing.T) {
-	ctx := newBrowser(t)
 	dbURL := filepath.Join(t.TempDir(), "miniauth.db")
 	in := startInstance(t, map[string]string{"MINIAUTH_DATABASE_URL": dbURL, "MINIAUTH_ADMIN_PASSWORD": "admin-password-1"})
+	ctx := newBrowser(t) // after the server: closed before it stops
 	var out syncBuffer
 	if err := run(context.Background(), []string{"account", "create", "ann.lee", "--name", "Ann Lee", "--password-stdin"},
 		func(k string) string { return map[string]string{"MINIAUTH_DATABASE_URL": dbURL}[k] },

@@ -12,9 +12,9 @@ import (
 // button that opens it, no page scrolls sideways (wide tables scroll inside their frame),
 // and a user's actions (sign out a session, block) stay reachable and work.
 func TestPhoneLayoutInBrowser(t *testing.T) {
-	ctx := newBrowser(t)
 	in := startInstance(t, map[string]string{"MINIAUTH_DATABASE_URL": filepath.Join(t.TempDir(), "miniauth.db"),
 		"MINIAUTH_ADMIN_PASSWORD": "admin-password-1"})
+	ctx := newBrowser(t) // after the server: closed before it stops
 	first := in.login(t, "e2e-phone")
 	uid := int64(first.body["user"].(map[string]any)["id"].(float64))
 
@@ -37,7 +37,10 @@ func TestPhoneLayoutInBrowser(t *testing.T) {
 			t.Fatal(err)
 		}
 		if w > 0 {
-			t.Errorf("%s scrolls sideways by %d px on a phone", page, w)
+			wide, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll('body *')]
+				.filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest('.table-wrap'))
+				.slice(-3).map(e => e.tagName + '.' + e.className + '[' + (e.dataset.testid || '') + ']').join(', ')`))
+			t.Errorf("%s scrolls sideways by %d px on a phone (too wide: %s)", page, w, wide)
 		}
 	}
 	// On a wide screen the navigation is open and there is no Menu button.
