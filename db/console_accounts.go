@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // AccountListRow is one platform account as the console lists it, with the WeChat user
@@ -26,11 +27,12 @@ type AccountListRow struct {
 func (a AccountListRow) Locked() bool { return a.FailedAttempts >= ThrottleFree }
 
 // ListAccounts returns one page of platform accounts, newest first; q matches a username
-// exactly or by prefix, or a name by substring.
+// exactly or by prefix (in its stored, lower-case form), or a name by substring (letters
+// of either case).
 func (s *Store) ListAccounts(ctx context.Context, q string, k Keyset) ([]AccountListRow, bool, error) {
 	var w where
-	if q != "" {
-		w.add(`(a.username LIKE ? ESCAPE '\' OR a.name LIKE ? ESCAPE '\')`, likeEscape(q)+"%", "%"+likeEscape(q)+"%")
+	if q = strings.TrimSpace(q); q != "" {
+		s.accountSearch(&w, q, k)
 	}
 	order, limit := k.where(&w, "a.id")
 	rows, err := s.adhocRows(ctx, s.r, `SELECT a.id, a.username, a.name, a.disabled, COALESCE(b.wx_user_id, 0),
@@ -56,6 +58,73 @@ func (s *Store) ListAccounts(ctx context.Context, q string, k Keyset) ([]Account
 	}
 	page, more := pageOf(k, out)
 	return page, more, nil
+}
+
+// accountSearch adds the condition for an accounts search: the ids of a page plus one
+// from each of two index walks, newest first under the page's keyset, so a search costs
+// about a page whatever the table's size. The username part is a range on a username
+// index in byte order (every string with the prefix, and only those, lies in
+// [prefix, prefixEnd)); the name part walks the name grams (one or two characters) or
+// the trigram index, as the users' nickname search does.
+func (s *Store) accountSearch(w *where, q string, k Keyset) {
+	var parts []string
+	var args []any
+
+	u := where{}
+	prefix := strings.ToLower(q)
+	col := "username"
+	if s.dialect == DialectPostgres {
+		col = `username COLLATE "C"` // byte order, whatever the database's collation
+	}
+	u.add(col+" >= ?", prefix)
+	if end, ok := prefixEnd(prefix); ok {
+		u.add(col+" < ?", end)
+	}
+	order, limit := k.where(&u, "id")
+	parts = append(parts, `SELECT id FROM (SELECT id FROM accounts`+u.sql()+` ORDER BY `+order+
+		` LIMIT `+strconv.Itoa(limit)+`) au`)
+	args = append(args, u.args...)
+
+	n := where{}
+	var from, key string
+	switch {
+	case utf8.RuneCountInString(q) < trigramMin:
+		from, key = "account_name_grams", "account_id"
+		n.add("gram = lower(?)", q)
+	case s.dialect == DialectPostgres:
+		// pg_trgm's GIN index finds a rare term; a common one is cheaper by walking ids
+		// with the condition: the planner weighs the two from the column's statistics.
+		from, key = "accounts", "id"
+		n.add(`name ILIKE ? ESCAPE '\'`, "%"+likeEscape(q)+"%")
+	default:
+		// FTS5 yields a phrase's rows in rowid order, newest first when asked.
+		from, key = "accounts_fts", "rowid"
+		n.add("accounts_fts MATCH ?", `name:"`+strings.ReplaceAll(q, `"`, `""`)+`"`)
+	}
+	order, limit = k.where(&n, key)
+	parts = append(parts, `SELECT id FROM (SELECT `+key+` AS id FROM `+from+n.sql()+` ORDER BY `+order+
+		` LIMIT `+strconv.Itoa(limit)+`) an`)
+	args = append(args, n.args...)
+	w.add(`a.id IN (`+strings.Join(parts, " UNION ALL ")+`)`, args...)
+}
+
+// prefixEnd returns the least string above every string that starts with prefix: prefix
+// with its last character replaced by the next one (UTF-8's byte order is code point
+// order). ok is false when there is none (prefix is all U+10FFFF).
+func prefixEnd(prefix string) (string, bool) {
+	r := []rune(prefix)
+	for i := len(r) - 1; i >= 0; i-- {
+		switch {
+		case r[i] == utf8.MaxRune:
+			continue
+		case r[i] == 0xD7FF: // the surrogates are not characters
+			r[i] = 0xE000
+		default:
+			r[i]++
+		}
+		return string(r[:i+1]), true
+	}
+	return "", false
 }
 
 // ListBindings returns one page of bindings, newest WeChat user first; q searches as the

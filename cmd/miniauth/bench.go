@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"sort"
 	"strconv"
@@ -38,6 +39,7 @@ type benchOptions struct {
 	users       int
 	scenario    string
 	pooler      string
+	cpuProfile  string
 }
 
 // benchResult is one scenario's figures.
@@ -74,6 +76,7 @@ func runBench(ctx context.Context, args []string, out io.Writer) error {
 	fs.IntVar(&o.concurrency, "concurrency", 64, "concurrent requests in flight")
 	fs.IntVar(&o.users, "users", 5000, "users logged in before the token scenarios; each request picks one of their tokens at random")
 	fs.IntVar(&o.logins, "logins", 20000, "fresh wx.login codes prepared for the login scenario (the login scenario stops when they run out)")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the login scenario to this file (server and load generator share the process)")
 	fs.StringVar(&o.pooler, "database-pooler", "none", "transaction: --database-url leads through a transaction pooler (docs/scaling.md)")
 	fs.StringVar(&o.scenario, "scenario", "api", "api: token checks and logins beside a bare handler; bind: bind throughput beside the raw argon2id rate; console: console pages on sample data (flags of its own: --scenario console -h)")
 	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
@@ -215,6 +218,16 @@ func runBench(ctx context.Context, args []string, out io.Writer) error {
 		}
 	}
 	var next atomic.Int64
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+	}
 	results = append(results, load("POST /api/login (fresh codes)", o, func(int) error {
 		i := next.Add(1) - 1
 		if i >= int64(len(codes)) {
@@ -230,6 +243,9 @@ func runBench(ctx context.Context, args []string, out io.Writer) error {
 		return nil
 	}))
 
+	if o.cpuProfile != "" {
+		pprof.StopCPUProfile()
+	}
 	rss := processRSS()
 	fmt.Fprintf(out, "%-32s %10s %8s %10s %10s %8s %6s\n", "scenario", "req/s", "errors", "p50", "p99", "vs bare", "bar")
 	for i, r := range results {
