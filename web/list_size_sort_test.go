@@ -35,6 +35,10 @@ func TestListPageSizes(t *testing.T) {
 				if cur, _ := p.doc.Find(`[data-testid="page-size-` + strconv.Itoa(size) + `"]`).Attr("aria-current"); cur != "true" {
 					t.Errorf("%s size %d: the choice is not marked", path, size)
 				}
+				// The list's filter form keeps the chosen size.
+				if kept, _ := p.doc.Find(`form[role="search"] [data-testid="keep-size"]`).Attr("value"); kept != strconv.Itoa(size) {
+					t.Errorf("%s size %d: the filter form keeps size %q", path, size, kept)
+				}
 				next, ok := p.doc.Find(`[data-testid="next-page"]`).Attr("href")
 				if !ok {
 					t.Fatalf("%s size %d: no next page", path, size)
