@@ -128,7 +128,7 @@ func (s *Store) bindWrite(ctx context.Context, tx *sqlx.Tx, in BindInput, now ti
 		"max_expires": maxAt.UnixMilli(), "username": in.Username,
 		"actor_type": in.Actor.Type, "actor_id": in.Actor.ID, "actor_ip": in.Actor.IP,
 		"target": fmt.Sprintf("wx_user:%d", in.WxUserID), "before": before, "after": after,
-		"day": statDay(now), "shard": rand.IntN(statShardsPostgres), // SQLite keeps one shard
+		"day": s.statDay(now), "shard": rand.IntN(statShardsPostgres), // SQLite keeps one shard
 	}
 	var key, prev string
 	dest := append([]any{&ticketUsed, &sessionID}, orZero(accountDest(&res.Account)...)...)

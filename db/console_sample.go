@@ -180,7 +180,7 @@ func (s *Store) InsertSample(ctx context.Context, o SampleOptions) error {
 	type dayStat struct{ logins, binds, newUsers int64 }
 	stats := map[string]*dayStat{}
 	stat := func(at int64) *dayStat {
-		d := statDay(time.UnixMilli(at))
+		d := s.statDay(time.UnixMilli(at))
 		if stats[d] == nil {
 			stats[d] = &dayStat{}
 		}

@@ -23,8 +23,9 @@ type LoginInput struct {
 // and uses one row.
 const statShardsPostgres = 16
 
-// statDay is the key of a day in daily_stats: the UTC date, so every instance agrees.
-func statDay(t time.Time) string { return t.UTC().Format(time.DateOnly) }
+// statDay is the key of a day in daily_stats: the date in the store's day zone
+// (Options.DayZone), which every instance sharing the database is configured with.
+func (s *Store) statDay(t time.Time) string { return t.In(s.dayZone).Format(time.DateOnly) }
 
 // Login records a login in one write transaction: the WeChat user is created or updated
 // (unionid when given, last login time, session_key — the previous one is kept with its
@@ -200,7 +201,7 @@ func (s *Store) insertCountedSession(ctx context.Context, tx *sqlx.Tx, wxUserID 
 		}
 		return sess, s.bumpStats(ctx, tx, now, appID, 1, 0, newUsers, 0)
 	}
-	statArgs := []any{statDay(now), appID, rand.IntN(statShardsPostgres), 1, 0, newUsers, 0}
+	statArgs := []any{s.statDay(now), appID, rand.IntN(statShardsPostgres), 1, 0, newUsers, 0}
 	return s.insertSessionWith(ctx, tx, `WITH counted AS (`+bumpStatsSQL+` RETURNING 1) `, statArgs, wxUserID, appID, ns, now)
 }
 
@@ -219,7 +220,7 @@ func (s *Store) bumpStats(ctx context.Context, tx *sqlx.Tx, now time.Time, appID
 	if s.dialect == DialectPostgres {
 		shard = rand.IntN(statShardsPostgres)
 	}
-	_, err := s.exec(ctx, tx, bumpStatsSQL, statDay(now), appID, shard, logins, binds, newUsers, unbound)
+	_, err := s.exec(ctx, tx, bumpStatsSQL, s.statDay(now), appID, shard, logins, binds, newUsers, unbound)
 	return err
 }
 

@@ -5,19 +5,20 @@ import (
 	"time"
 )
 
-// DayStats are one day's counters (UTC day) for the console's overview.
+// DayStats are one day's counters (a calendar day in the store's DayZone) for the
+// console's overview.
 type DayStats struct {
-	Day                     string // YYYY-MM-DD, UTC
+	Day                     string // YYYY-MM-DD in the store's DayZone
 	Logins, Binds, NewUsers int64
 	CheckBindUnbound        int64 // checkBind exchanges answered "not bound" (301)
 }
 
-// DailyStats returns the counters of the days from since to until (inclusive, UTC) of
-// app appid, or of every app when appid is "", oldest first; days without activity are
-// absent. Days counted before the counters were kept per app count in "all" only.
+// DailyStats returns the counters of the days from since to until (inclusive, calendar
+// days in the store's DayZone) of app appid, or of every app when appid is "", oldest
+// first; days without activity are absent. Days counted before the counters were kept per app count in "all" only.
 func (s *Store) DailyStats(ctx context.Context, since, until time.Time, appid string) ([]DayStats, error) {
 	q := `SELECT day, SUM(logins), SUM(binds), SUM(new_users), SUM(checkbind_unbound) FROM daily_stats WHERE day >= ? AND day <= ?`
-	args := []any{statDay(since), statDay(until)}
+	args := []any{s.statDay(since), s.statDay(until)}
 	if appid != "" {
 		q += ` AND appid = ?`
 		args = append(args, appid)

@@ -73,6 +73,10 @@ type Options struct {
 	// Now is the store's clock: every command takes its time once from it. Default:
 	// time.Now. Tests inject a fixed or stepping clock.
 	Now func() time.Time
+	// DayZone is the zone whose calendar days the overview's counters (daily_stats) are
+	// kept in: the console's time zone, so "today" starts at the operators' midnight.
+	// Every instance sharing a database must use the same zone. Default: UTC.
+	DayZone *time.Location
 
 	// Pooled says the PostgreSQL URL leads through a pooler in transaction mode (such as
 	// pgbouncer's pool_mode=transaction), where one session's transactions may run on
@@ -104,7 +108,8 @@ type Store struct {
 	pooled    bool   // behind a transaction pooler: nothing prepared, no session locks
 	listenURL string // where the revocation feed's LISTEN connection goes; empty: poll only
 
-	clock func() time.Time
+	clock   func() time.Time
+	dayZone *time.Location // Options.DayZone
 }
 
 // now is the store's clock (Options.Now). Each command reads it once.
@@ -113,6 +118,9 @@ func (s *Store) now() time.Time { return s.clock() }
 // Now reads the store's clock (Options.Now). The API and console handlers take their time
 // from it unless a test gives them a clock of their own, so a server has one clock.
 func (s *Store) Now() time.Time { return s.clock() }
+
+// DayZone is the zone of the overview's calendar days (Options.DayZone).
+func (s *Store) DayZone() *time.Location { return s.dayZone }
 
 // Open connects to the database named by url: postgres:// or postgresql:// for
 // PostgreSQL, sqlite:PATH or a plain path for SQLite (the parent directory is created).
@@ -130,13 +138,16 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	if opts.UserCacheSize <= 0 {
 		opts.UserCacheSize = DefaultUserCacheSize
 	}
+	if opts.DayZone == nil {
+		opts.DayZone = time.UTC
+	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
 	if err := CheckURL(url); err != nil {
 		return nil, err
 	}
-	s := &Store{keys: opts.Keys, log: opts.Logger, cache: newTokenCache(opts.CacheSize), users: newUserCache(opts.UserCacheSize), clock: opts.Now}
+	s := &Store{keys: opts.Keys, log: opts.Logger, cache: newTokenCache(opts.CacheSize), users: newUserCache(opts.UserCacheSize), clock: opts.Now, dayZone: opts.DayZone}
 	var err error
 	if IsPostgres(url) {
 		err = s.openPostgres(ctx, url, opts)

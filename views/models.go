@@ -77,7 +77,8 @@ type Overview struct {
 	NewUsersToday  int64
 	LoginsToday    int64
 	BindsToday     int64
-	Days           []DayStat // oldest first, UTC days
+	Days           []DayStat // oldest first, calendar days in Zone
+	Zone           string    // the zone of the days (the store's DayZone), named
 	Period         int       // days shown: one of ChartPeriods
 	App            string    // the app the counts are of; "": every app
 	Apps           []string  // the deployment's AppIDs, for the choice

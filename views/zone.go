@@ -26,11 +26,17 @@ func TimeZone() *time.Location {
 // (UTC+08:00)".
 func ZoneLabel(now time.Time) string {
 	loc := TimeZone()
-	name := loc.String()
-	if name == "Local" {
-		name, _ = now.In(loc).Zone()
+	return ZoneName(loc, now) + " (UTC" + now.In(loc).Format("-07:00") + ")"
+}
+
+// ZoneName names loc: its IANA name, or for the server's unnamed zone its abbreviation at
+// now ("CST").
+func ZoneName(loc *time.Location, now time.Time) string {
+	if name := loc.String(); name != "Local" {
+		return name
 	}
-	return name + " (UTC" + now.In(loc).Format("-07:00") + ")"
+	name, _ := now.In(loc).Zone()
+	return name
 }
 
 // AuditActions is every audit action code the console has a label for, sorted: the

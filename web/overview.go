@@ -34,7 +34,10 @@ func (h *Handler) overview(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	now := h.now().UTC()
+	// Days are calendar days in the store's day zone (the console's MINIAUTH_TIMEZONE), the
+	// zone daily_stats is keyed in.
+	zone := h.store.DayZone()
+	now := h.now().In(zone)
 	since := now.AddDate(0, 0, -(days - 1))
 	apps, err := h.store.Apps(c.UserContext())
 	if err != nil {
@@ -57,7 +60,8 @@ func (h *Handler) overview(c *fiber.Ctx) error {
 		return storeError(err)
 	}
 	v := views.Overview{Users: totals.Users, BoundUsers: totals.BoundUsers, Accounts: totals.Accounts,
-		ActiveSessions: totals.ActiveSessions, App: app, Apps: appIDs, Period: days}
+		ActiveSessions: totals.ActiveSessions, App: app, Apps: appIDs, Period: days,
+		Zone: views.ZoneName(zone, now)}
 	byDay := map[string]int{}
 	for i, s := range stats {
 		byDay[s.Day] = i

@@ -10,7 +10,7 @@ import (
 
 // consoleSettings are the console entries of settings.
 var consoleSettings = []setting{
-	{"MINIAUTH_TIMEZONE", "timezone", "", "IANA time zone of every time the console shows and exports, e.g. Asia/Shanghai (default: the server's zone)"},
+	{"MINIAUTH_TIMEZONE", "timezone", "", "IANA time zone of every time the console shows and exports and of the overview's days, e.g. Asia/Shanghai (default: the server's zone)"},
 }
 
 func init() { settings = append(settings, consoleSettings...) }
@@ -26,4 +26,13 @@ func parseTimeZone(get func(string) string) (*time.Location, error) {
 		return nil, fmt.Errorf("MINIAUTH_TIMEZONE must be an IANA time zone like Asia/Shanghai or UTC, got %q", v)
 	}
 	return loc, nil
+}
+
+// dayZone is the zone of the overview's calendar days: MINIAUTH_TIMEZONE, else the
+// server's zone, as for every other time the console shows.
+func (c Config) dayZone() *time.Location {
+	if c.TimeZone != nil {
+		return c.TimeZone
+	}
+	return time.Local
 }

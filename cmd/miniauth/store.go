@@ -65,7 +65,7 @@ func openStore(ctx context.Context, cfg Config, log *slog.Logger) (*db.Store, er
 	if err != nil {
 		return nil, err
 	}
-	s, err := db.Open(ctx, cfg.DatabaseURL, db.Options{Keys: keys, Logger: log, Pooled: cfg.Pooled, DirectURL: cfg.DirectURL, UserCacheSize: cfg.UserCacheSize})
+	s, err := db.Open(ctx, cfg.DatabaseURL, db.Options{Keys: keys, Logger: log, Pooled: cfg.Pooled, DirectURL: cfg.DirectURL, UserCacheSize: cfg.UserCacheSize, DayZone: cfg.dayZone()})
 	if err != nil {
 		return nil, err
 	}
