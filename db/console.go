@@ -14,10 +14,15 @@ type Keyset struct {
 	// AfterAt and BeforeAt are the time half (Unix ms) of a cursor on (time, id), for
 	// lists ordered by a time column (the users list by last login).
 	AfterAt, BeforeAt int64
+
+	count bool // a count's keyset (countKeyset): the limit is MatchCap
 }
 
 // limit is the page size.
 func (k Keyset) limit() int {
+	if k.count {
+		return matchCap
+	}
 	if k.Limit <= 0 {
 		return 50
 	}

@@ -131,18 +131,12 @@ func prefixEnd(prefix string) (string, bool) {
 // users page does (a username, phone or openid exactly, a WeChat user id, or a nickname
 // by substring), among bound users.
 func (s *Store) ListBindings(ctx context.Context, q string, k Keyset) ([]ConsoleBinding, bool, error) {
-	var w where
-	if q = strings.TrimSpace(q); q != "" {
-		// The users page's search (userSearch), walked among bound users only.
-		w.add("b.wx_user_id IS NOT NULL")
-		s.userSearch(&w, q, k)
-	}
+	w := s.bindingWhere(q, k)
 	k.where(&w, "u.id") // the bound on both sides, for a merge join's sake
 	order, limit := k.where(&w, "b.wx_user_id")
 	rows, err := s.adhocRows(ctx, s.r, `SELECT b.wx_user_id, u.nickname, u.phone, b.account_id, a.username, a.name,
 		b.created_at, b.created_by
-		FROM bindings b JOIN accounts a ON a.id = b.account_id JOIN wx_users u ON u.id = b.wx_user_id`+
-		w.sql()+` ORDER BY `+order+` LIMIT `+strconv.Itoa(limit), w.args...)
+		FROM `+bindingsFrom+w.sql()+` ORDER BY `+order+` LIMIT `+strconv.Itoa(limit), w.args...)
 	if err != nil {
 		return nil, false, wrap("list bindings", err)
 	}
@@ -161,6 +155,26 @@ func (s *Store) ListBindings(ctx context.Context, q string, k Keyset) ([]Console
 	}
 	page, more := pageOf(k, out)
 	return page, more, nil
+}
+
+// bindingsFrom is the bindings list's FROM clause.
+const bindingsFrom = `bindings b JOIN accounts a ON a.id = b.account_id JOIN wx_users u ON u.id = b.wx_user_id`
+
+// bindingWhere is the condition of the bindings whose user matches the search q (any
+// when empty); k bounds the search's nickname walk (userSearch).
+func (s *Store) bindingWhere(q string, k Keyset) where {
+	var w where
+	if q = strings.TrimSpace(q); q != "" {
+		// The users page's search (userSearch), walked among bound users only.
+		w.add("b.wx_user_id IS NOT NULL")
+		s.userSearch(&w, q, k)
+	}
+	return w
+}
+
+// CountBindings counts the bindings whose user matches the search q, up to MatchCap.
+func (s *Store) CountBindings(ctx context.Context, q string) (MatchCount, error) {
+	return s.countCapped(ctx, "count bindings", bindingsFrom, s.bindingWhere(q, countKeyset))
 }
 
 // ConsoleTotals are the overview's counts.

@@ -24,26 +24,7 @@ type AuditRow struct {
 // ListAudit returns one page of audit events matching f, newest first, and whether there
 // are more.
 func (s *Store) ListAudit(ctx context.Context, f AuditFilter, k Keyset) ([]AuditRow, bool, error) {
-	var w where
-	if f.Action != "" {
-		w.add("action = ?", f.Action)
-	}
-	if f.Target != "" {
-		w.add("target = ?", f.Target)
-	}
-	if !f.From.IsZero() {
-		w.add("at >= ?", f.From.UnixMilli())
-	}
-	if !f.Before.IsZero() {
-		w.add("at < ?", f.Before.UnixMilli())
-	}
-	if f.Actor != "" {
-		if typ, id, ok := cutActor(f.Actor); ok {
-			w.add("actor_type = ? AND actor_id = ?", typ, id)
-		} else {
-			w.add("actor_type = ?", f.Actor)
-		}
-	}
+	w := auditWhere(f)
 	order, limit := k.where(&w, "id")
 	rows, err := s.adhocRows(ctx, s.r, `SELECT id, at, actor_type, actor_id, action, target, ip, detail FROM audit_events`+
 		w.sql()+` ORDER BY `+order+` LIMIT `+strconv.Itoa(limit), w.args...)
@@ -84,4 +65,34 @@ func (s *Store) RecordAuditExport(ctx context.Context, filter string, actor Audi
 	now := s.now()
 	return wrap("record audit export", s.addAudit(ctx, s.w, actor.event(now, "audit.export", "audit",
 		"streamed export of every audit event matching filter "+exportFilter(filter))))
+}
+
+// auditWhere is the condition of the audit events matching f.
+func auditWhere(f AuditFilter) where {
+	var w where
+	if f.Action != "" {
+		w.add("action = ?", f.Action)
+	}
+	if f.Target != "" {
+		w.add("target = ?", f.Target)
+	}
+	if !f.From.IsZero() {
+		w.add("at >= ?", f.From.UnixMilli())
+	}
+	if !f.Before.IsZero() {
+		w.add("at < ?", f.Before.UnixMilli())
+	}
+	if f.Actor != "" {
+		if typ, id, ok := cutActor(f.Actor); ok {
+			w.add("actor_type = ? AND actor_id = ?", typ, id)
+		} else {
+			w.add("actor_type = ?", f.Actor)
+		}
+	}
+	return w
+}
+
+// CountAudit counts the audit events matching f, up to MatchCap.
+func (s *Store) CountAudit(ctx context.Context, f AuditFilter) (MatchCount, error) {
+	return s.countCapped(ctx, "count audit events", `audit_events`, auditWhere(f))
 }

@@ -29,18 +29,7 @@ type SessionListRow struct {
 // ListActiveSessions returns one page of the sessions alive now (not revoked, before
 // their idle and absolute ends) matching f, newest first, and whether there are more.
 func (s *Store) ListActiveSessions(ctx context.Context, f SessionFilter, k Keyset) ([]SessionListRow, bool, error) {
-	now := s.now()
-	var w where
-	w.add("s.revoked_at IS NULL AND s.idle_expires_at > ? AND s.max_expires_at > ?", now.UnixMilli(), now.UnixMilli())
-	if f.WxUserID != 0 {
-		w.add("s.wx_user_id = ?", f.WxUserID)
-	}
-	if f.Username != "" {
-		w.add("s.account_id = (SELECT id FROM accounts WHERE username = ?)", f.Username)
-	}
-	if f.IP != "" {
-		w.add("s.ip = ?", f.IP)
-	}
+	w := s.sessionWhere(f)
 	order, limit := k.where(&w, "s.id")
 	rows, err := s.adhocRows(ctx, s.r, `SELECT s.id, s.wx_user_id, u.nickname, COALESCE(s.account_id, 0),
 		COALESCE(a.username, ''), s.ip, s.user_agent, s.created_at, s.last_seen_at, s.idle_expires_at, s.max_expires_at
@@ -69,4 +58,26 @@ func (s *Store) ListActiveSessions(ctx context.Context, f SessionFilter, k Keyse
 	}
 	page, more := pageOf(k, out)
 	return page, more, nil
+}
+
+// sessionWhere is the condition of the sessions alive now matching f (table alias s).
+func (s *Store) sessionWhere(f SessionFilter) where {
+	now := s.now()
+	var w where
+	w.add("s.revoked_at IS NULL AND s.idle_expires_at > ? AND s.max_expires_at > ?", now.UnixMilli(), now.UnixMilli())
+	if f.WxUserID != 0 {
+		w.add("s.wx_user_id = ?", f.WxUserID)
+	}
+	if f.Username != "" {
+		w.add("s.account_id = (SELECT id FROM accounts WHERE username = ?)", f.Username)
+	}
+	if f.IP != "" {
+		w.add("s.ip = ?", f.IP)
+	}
+	return w
+}
+
+// CountActiveSessions counts the sessions alive now matching f, up to MatchCap.
+func (s *Store) CountActiveSessions(ctx context.Context, f SessionFilter) (MatchCount, error) {
+	return s.countCapped(ctx, "count sessions", `sessions s`, s.sessionWhere(f))
 }

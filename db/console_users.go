@@ -45,23 +45,6 @@ const trigramMin = 3
 // ListWxUsers returns one page of live (not erased) WeChat users matching f, newest first,
 // and whether there are more in the direction of k.
 func (s *Store) ListWxUsers(ctx context.Context, f UserFilter, k Keyset) ([]UserListRow, bool, error) {
-	var w where
-	w.add("u.deleted_at IS NULL")
-	switch f.Bound {
-	case "yes":
-		w.add("b.wx_user_id IS NOT NULL")
-	case "no":
-		w.add("b.wx_user_id IS NULL")
-	}
-	if f.Disabled {
-		w.add("u.disabled")
-	}
-	if f.HasPhone {
-		w.add("u.phone <> ''")
-	}
-	if f.AppID != "" {
-		w.add("u.appid = ?", f.AppID)
-	}
 	// Bounds on the id go on both sides of the bindings join when only bound users are
 	// wanted, so that PostgreSQL's merge join starts at the page, not at the newest binding.
 	// (SQLite would then drive the join from bindings and sort: it walks users by id.)
@@ -71,11 +54,9 @@ func (s *Store) ListWxUsers(ctx context.Context, f UserFilter, k Keyset) ([]User
 	if both {
 		idCols = append(idCols, "b.wx_user_id")
 	}
-	if err := s.signUpRange(ctx, &w, f.From, f.To, idCols...); err != nil {
+	w, err := s.userWhere(ctx, f, k, idCols...)
+	if err != nil {
 		return nil, false, err
-	}
-	if q := strings.TrimSpace(f.Q); q != "" {
-		s.userSearch(&w, q, k)
 	}
 	if both {
 		k.where(&w, "b.wx_user_id")
@@ -89,8 +70,7 @@ func (s *Store) ListWxUsers(ctx context.Context, f UserFilter, k Keyset) ([]User
 	}
 	rows, err := s.adhocRows(ctx, s.r, `SELECT u.id, u.nickname, u.avatar_url, u.phone, COALESCE(b.account_id, 0),
 		COALESCE(a.username, ''), COALESCE(a.name, ''), u.disabled, u.created_at, u.last_login_at
-		FROM wx_users u LEFT JOIN bindings b ON b.wx_user_id = u.id LEFT JOIN accounts a ON a.id = b.account_id`+
-		w.sql()+` ORDER BY `+order+` LIMIT `+strconv.Itoa(limit), w.args...)
+		FROM `+usersFrom+w.sql()+` ORDER BY `+order+` LIMIT `+strconv.Itoa(limit), w.args...)
 	if err != nil {
 		return nil, false, wrap("list wx users", err)
 	}
@@ -172,28 +152,34 @@ func (s *Store) signUpRange(ctx context.Context, w *where, from, to time.Time, i
 	return nil
 }
 
-// UserCounts are the live users counted by UTC sign-up day, bound, disabled and has-phone:
-// every filter of the users page but the search sums to a count from them (Estimate).
+// UserCounts are the live users counted by app, sign-up hour, bound, disabled and
+// has-phone: every filter of the users page but the search sums to a count from them
+// (Count). Hours, not days, so that a date range in the console's zone (whole hours from
+// UTC in all but a few zones) is a sum of groups.
 type UserCounts struct {
 	At     time.Time // when they were counted
 	groups []userGroup
 }
 
 type userGroup struct {
-	day                       int64 // UTC days since 1970
+	appid                     string
+	hour                      int64 // hours since 1970 (UTC)
 	bound, disabled, hasPhone bool
 	n                         int64
 }
 
-// CountUserGroups counts the live users by sign-up day and the users page's filters. It
-// reads the whole table (2–3 s at a million users on a loaded 2-core machine), so the console runs it at
-// most every ten minutes, off the request path.
+// hourMS is an hour in milliseconds, the unit of UserCounts' sign-up times.
+const hourMS = int64(time.Hour / time.Millisecond)
+
+// CountUserGroups counts the live users by app, sign-up hour and the users page's
+// filters. It reads the whole table (2–3 s at a million users on a loaded 2-core
+// machine), so the console runs it at most every ten minutes, off the request path.
 func (s *Store) CountUserGroups(ctx context.Context) (UserCounts, error) {
 	c := UserCounts{At: s.now()}
-	rows, err := s.adhocRows(ctx, s.r, `SELECT u.created_at / 86400000, CASE WHEN b.wx_user_id IS NULL THEN 0 ELSE 1 END,
+	rows, err := s.adhocRows(ctx, s.r, `SELECT u.appid, u.created_at / 3600000, CASE WHEN b.wx_user_id IS NULL THEN 0 ELSE 1 END,
 		CASE WHEN u.disabled THEN 1 ELSE 0 END, CASE WHEN u.phone <> '' THEN 1 ELSE 0 END, COUNT(*)
 		FROM wx_users u LEFT JOIN bindings b ON b.wx_user_id = u.id WHERE u.deleted_at IS NULL
-		GROUP BY 1, 2, 3, 4`)
+		GROUP BY 1, 2, 3, 4, 5`)
 	if err != nil {
 		return c, wrap("count user groups", err)
 	}
@@ -201,7 +187,7 @@ func (s *Store) CountUserGroups(ctx context.Context) (UserCounts, error) {
 	for rows.Next() {
 		var g userGroup
 		var bound, disabled, phone int
-		if err := rows.Scan(&g.day, &bound, &disabled, &phone, &g.n); err != nil {
+		if err := rows.Scan(&g.appid, &g.hour, &bound, &disabled, &phone, &g.n); err != nil {
 			return c, wrap("count user groups", err)
 		}
 		g.bound, g.disabled, g.hasPhone = bound == 1, disabled == 1, phone == 1
@@ -211,23 +197,66 @@ func (s *Store) CountUserGroups(ctx context.Context) (UserCounts, error) {
 }
 
 // Count is how many users matched f's filters when c was counted; ok is false when f
-// searches (Q) or its dates are not whole UTC days, which the counts cannot answer.
+// searches (Q) or its dates are not whole hours, which the counts cannot answer.
 func (c UserCounts) Count(f UserFilter) (n int64, ok bool) {
-	whole := func(t time.Time) bool { return t.IsZero() || t.UnixMilli()%86400000 == 0 }
-	if strings.TrimSpace(f.Q) != "" || f.AppID != "" || !whole(f.From) || !whole(f.To) {
-		return 0, false // a search, or one app of several: no total
+	whole := func(t time.Time) bool { return t.IsZero() || t.UnixMilli()%hourMS == 0 }
+	if strings.TrimSpace(f.Q) != "" || !whole(f.From) || !whole(f.To) {
+		return 0, false
 	}
 	for _, g := range c.groups {
 		switch {
-		case f.Bound == "yes" && !g.bound, f.Bound == "no" && g.bound,
+		case f.AppID != "" && g.appid != f.AppID,
+			f.Bound == "yes" && !g.bound, f.Bound == "no" && g.bound,
 			f.Disabled && !g.disabled, f.HasPhone && !g.hasPhone,
-			!f.From.IsZero() && g.day < f.From.UnixMilli()/86400000,
-			!f.To.IsZero() && g.day >= f.To.UnixMilli()/86400000:
+			!f.From.IsZero() && g.hour < f.From.UnixMilli()/hourMS,
+			!f.To.IsZero() && g.hour >= f.To.UnixMilli()/hourMS:
 			continue
 		}
 		n += g.n
 	}
 	return n, true
+}
+
+// usersFrom is the users list's FROM clause.
+const usersFrom = `wx_users u LEFT JOIN bindings b ON b.wx_user_id = u.id LEFT JOIN accounts a ON a.id = b.account_id`
+
+// userWhere is the condition of the users matching f (erased ones never do), with the
+// sign-up range bound on idCols; k bounds the search's nickname walk (userSearch).
+func (s *Store) userWhere(ctx context.Context, f UserFilter, k Keyset, idCols ...string) (where, error) {
+	var w where
+	w.add("u.deleted_at IS NULL")
+	switch f.Bound {
+	case "yes":
+		w.add("b.wx_user_id IS NOT NULL")
+	case "no":
+		w.add("b.wx_user_id IS NULL")
+	}
+	if f.Disabled {
+		w.add("u.disabled")
+	}
+	if f.HasPhone {
+		w.add("u.phone <> ''")
+	}
+	if f.AppID != "" {
+		w.add("u.appid = ?", f.AppID)
+	}
+	if err := s.signUpRange(ctx, &w, f.From, f.To, idCols...); err != nil {
+		return where{}, err
+	}
+	if q := strings.TrimSpace(f.Q); q != "" {
+		s.userSearch(&w, q, k)
+	}
+	return w, nil
+}
+
+// CountWxUsers counts the users matching f, up to MatchCap: for the filters the grouped
+// estimate (UserCounts) cannot answer, such as a search.
+func (s *Store) CountWxUsers(ctx context.Context, f UserFilter) (MatchCount, error) {
+	w, err := s.userWhere(ctx, f, countKeyset, "u.id")
+	if err != nil {
+		return MatchCount{}, err
+	}
+	return s.countCapped(ctx, "count wx users", usersFrom, w)
 }
 
 // userSearch adds the condition for a search term: the exact matches (openid, phone,

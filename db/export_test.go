@@ -34,3 +34,10 @@ func (f *Follower) Gaps() int { return len(f.gaps) }
 
 // UserCacheLen exposes the profile cache's size to the external tests.
 func (s *Store) UserCacheLen() int { return s.users.len() }
+
+// SetMatchCap lowers the console's count cap (MatchCap) until the test ends.
+func SetMatchCap(t interface{ Cleanup(func()) }, n int) {
+	old := matchCap
+	matchCap = n
+	t.Cleanup(func() { matchCap = old })
+}

@@ -163,6 +163,8 @@ type UsersView struct {
 	Total     int64
 	HasTotal  bool
 	CountedAt time.Time
+	// Count is the matches counted now, for the filters the estimate cannot answer.
+	Count ListCount
 }
 
 // ExportURL is the CSV export of the current filter.
@@ -258,6 +260,26 @@ type SessionsView struct {
 	Filter   SessionFilter
 	Sessions []SessionRow
 	Cursors  Cursors
+	Count    ListCount
+}
+
+// ListCount is how many rows a list's filter matched: exactly, or "more than N" when the
+// count stopped at its cap (N).
+type ListCount struct {
+	N     int64
+	More  bool
+	Known bool // false: the page shows no count
+}
+
+// text is the count as the page words it.
+func (c ListCount) text(lang string) string {
+	switch {
+	case c.More:
+		return Tf(lang, "list.count_more", fmtInt(c.N))
+	case c.N == 1:
+		return T(lang, "list.count_one")
+	}
+	return Tf(lang, "list.count", fmtInt(c.N))
 }
 
 // AccountRow is one platform account.
@@ -321,6 +343,7 @@ type BindingsView struct {
 	Bindings []BindingRow
 	Cursors  Cursors
 	Form     BindForm
+	Count    ListCount
 }
 
 // AuditRow is one audit event.
@@ -361,6 +384,7 @@ type AuditView struct {
 	Filter  AuditFilter
 	Events  []AuditRow
 	Cursors Cursors
+	Count   ListCount
 }
 
 // AppRow is one mini-program of the deployment. It has no field for the secret.

@@ -64,8 +64,12 @@ func (h *Handler) auditList(c *fiber.Ctx) error {
 	if err != nil {
 		return storeError(err)
 	}
+	count, err := h.store.CountAudit(c.UserContext(), df)
+	if err != nil {
+		return storeError(err)
+	}
 	lang := langOf(c)
-	v := views.AuditView{Filter: f}
+	v := views.AuditView{Filter: f, Count: listCount(count)}
 	for _, e := range rows {
 		v.Events = append(v.Events, auditRow(lang, e))
 	}

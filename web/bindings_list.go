@@ -19,7 +19,11 @@ func (h *Handler) bindingsList(c *fiber.Ctx) error {
 	if err != nil {
 		return storeError(err)
 	}
-	v := views.BindingsView{Q: q}
+	count, err := h.store.CountBindings(c.UserContext(), q)
+	if err != nil {
+		return storeError(err)
+	}
+	v := views.BindingsView{Q: q, Count: listCount(count)}
 	for _, b := range rows {
 		v.Bindings = append(v.Bindings, bindingRow(b))
 	}

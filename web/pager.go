@@ -53,3 +53,8 @@ func cursors(k db.Keyset, first, last int64, n int, more bool) views.Cursors {
 	}
 	return cur
 }
+
+// listCount is a list's count of matches as the page shows it.
+func listCount(m db.MatchCount) views.ListCount {
+	return views.ListCount{N: m.N, More: m.More, Known: true}
+}

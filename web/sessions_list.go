@@ -31,7 +31,11 @@ func (h *Handler) sessionsList(c *fiber.Ctx) error {
 	if err != nil {
 		return storeError(err)
 	}
-	v := views.SessionsView{Filter: f}
+	count, err := h.store.CountActiveSessions(c.UserContext(), sf)
+	if err != nil {
+		return storeError(err)
+	}
+	v := views.SessionsView{Filter: f, Count: listCount(count)}
 	for _, s := range rows {
 		v.Sessions = append(v.Sessions, sessionRow(s))
 	}

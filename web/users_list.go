@@ -11,8 +11,9 @@ import (
 	"miniauth/views"
 )
 
-// userFilter reads the users page's search and filters from the query; a sign-up date
-// that is not a YYYY-MM-DD day is a 400 naming the field.
+// userFilter reads the users page's search and filters from the query; sign-up dates are
+// days (YYYY-MM-DD) in the console's time zone, and anything else is a 400 naming the
+// field.
 func userFilter(c *fiber.Ctx) (views.UserFilter, db.UserFilter, error) {
 	f := views.UserFilter{Q: strings.TrimSpace(c.Query("q")), Disabled: c.Query("disabled") == "1",
 		HasPhone: c.Query("phone") == "1", From: strings.TrimSpace(c.Query("from")), To: strings.TrimSpace(c.Query("to"))}
@@ -35,7 +36,7 @@ func userFilter(c *fiber.Ctx) (views.UserFilter, db.UserFilter, error) {
 		if v == "" {
 			return time.Time{}, nil
 		}
-		t, err := time.Parse(time.DateOnly, v)
+		t, err := time.ParseInLocation(time.DateOnly, v, views.TimeZone())
 		if err != nil {
 			return time.Time{}, &pageError{status: fiber.StatusBadRequest, key: "error.date_invalid", detail: field}
 		}
@@ -88,6 +89,13 @@ func (h *Handler) usersList(c *fiber.Ctx) error {
 		return storeError(err)
 	} else if n, ok := counts.Count(sf); ok {
 		v.Total, v.HasTotal, v.CountedAt = n, true, counts.At
+	} else {
+		// A search, one app or a part of a day: counted now, up to the cap.
+		count, err := h.store.CountWxUsers(c.UserContext(), sf)
+		if err != nil {
+			return storeError(err)
+		}
+		v.Count = listCount(count)
 	}
 	for _, u := range rows {
 		v.Users = append(v.Users, userRow(u))
