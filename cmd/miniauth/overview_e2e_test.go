@@ -13,10 +13,12 @@ import (
 // TestOverviewFunnelInBrowser: over real HTTP with the simulator, 3 logins, 2 checkBind
 // exchanges answered "not bound" and 1 bind; in headless Chromium the overview's period
 // links change how many days the chart shows, and the bind funnel shows 3 → 2 → 1 with
-// its conversion, in English and Chinese.
+// its conversion, in English and Chinese, over days in the console's zone. The sessions
+// list says how many sessions it holds.
 func TestOverviewFunnelInBrowser(t *testing.T) {
 	dbURL := filepath.Join(t.TempDir(), "miniauth.db")
-	in := startInstance(t, map[string]string{"MINIAUTH_DATABASE_URL": dbURL, "MINIAUTH_ADMIN_PASSWORD": "admin-password-1"})
+	in := startInstance(t, map[string]string{"MINIAUTH_DATABASE_URL": dbURL, "MINIAUTH_ADMIN_PASSWORD": "admin-password-1",
+		"MINIAUTH_TIMEZONE": "Asia/Shanghai"})
 	ctx := newBrowser(t) // after the server: closed before it stops
 	var out syncBuffer
 	if err := run(context.Background(), []string{"account", "create", "ann.lee", "--name", "Ann Lee", "--password-stdin"},
@@ -75,6 +77,9 @@ func TestOverviewFunnelInBrowser(t *testing.T) {
 	if r := text(t, ctx, `[data-testid="funnel-binds-rate"]`); r != "50.0% of the previous step" {
 		t.Errorf("binds conversion %q", r)
 	}
+	if z := text(t, ctx, `[data-testid="chart-days"]`); !strings.Contains(z, "days in Asia/Shanghai") {
+		t.Errorf("chart label %q does not name the console's zone", z)
+	}
 	tip, err := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll('[data-testid="chart-svg"] .marker title')].pop().textContent`))
 	if err != nil || !strings.Contains(tip, "Logins 3") {
 		t.Errorf("hover title of today %q (%v)", tip, err)
@@ -111,4 +116,24 @@ func TestOverviewFunnelInBrowser(t *testing.T) {
 		t.Error("no users listed")
 	}
 	shoot(t, ctx, "users-sort-size-en")
+
+	// The sessions list counts its rows, in both languages.
+	if err := chromedp.Do(ctx, chromedp.Navigate(in.base+"/admin/sessions"), chromedp.WaitVisible(`[data-testid="list-count"]`)); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('[data-testid="session-row"]').length`))
+	if err != nil || rows < 4 {
+		t.Fatalf("sessions listed: %d (%v), want the 3 logins' and the bind's at least", rows, err)
+	}
+	if c := text(t, ctx, `[data-testid="list-count"]`); c != fmt.Sprintf("%d matches", rows) {
+		t.Errorf("sessions count %q, %d rows listed", c, rows)
+	}
+	shoot(t, ctx, "sessions-count-en")
+	if err := chromedp.Do(ctx, chromedp.Navigate(in.base+"/admin/lang?to=zh&back=/admin/sessions"),
+		chromedp.WaitVisible(`[data-testid="list-count"]`)); err != nil {
+		t.Fatal(err)
+	}
+	if c := text(t, ctx, `[data-testid="list-count"]`); c != fmt.Sprintf("共 %d 条", rows) {
+		t.Errorf("sessions count in Chinese %q, %d rows listed", c, rows)
+	}
 }
