@@ -60,6 +60,15 @@ func (s *Store) ListAccounts(ctx context.Context, q string, k Keyset) ([]Account
 	return page, more, nil
 }
 
+// CountAccounts counts the accounts the search q matches (all when empty), up to MatchCap.
+func (s *Store) CountAccounts(ctx context.Context, q string) (MatchCount, error) {
+	var w where
+	if q = strings.TrimSpace(q); q != "" {
+		s.accountSearch(&w, q, countKeyset)
+	}
+	return s.countCapped(ctx, "count accounts", `accounts a`, w)
+}
+
 // accountSearch adds the condition for an accounts search: the ids of a page plus one
 // from each of two index walks, newest first under the page's keyset, so a search costs
 // about a page whatever the table's size. The username part is a range on a username

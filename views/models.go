@@ -315,6 +315,7 @@ type AccountsView struct {
 	Cursors  Cursors
 	Form     AccountForm
 	Import   *ImportResult // nil unless an import just ran
+	Count    ListCount
 }
 
 // BindingRow is one binding of a WeChat user to an account.

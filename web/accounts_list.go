@@ -19,7 +19,11 @@ func (h *Handler) accountsList(c *fiber.Ctx) error {
 	if err != nil {
 		return storeError(err)
 	}
-	v := views.AccountsView{Q: q}
+	count, err := h.store.CountAccounts(c.UserContext(), q)
+	if err != nil {
+		return storeError(err)
+	}
+	v := views.AccountsView{Q: q, Count: listCount(count)}
 	for _, a := range rows {
 		v.Accounts = append(v.Accounts, views.AccountRow{ID: a.ID, Username: a.Username, Name: a.Name,
 			Disabled: a.Disabled, BoundUserID: a.BoundUserID, BoundNickname: a.BoundNickname, CreatedAt: a.CreatedAt,

@@ -10,8 +10,8 @@ import (
 	"miniauth/db/dbtest"
 )
 
-// TestListsShowMatchCounts: users (where the estimate has no answer), sessions, bindings
-// and audit say how many rows their filter matched, and the number is the rows the pages
+// TestListsShowMatchCounts: users (where the estimate has no answer), sessions, bindings,
+// audit and accounts say how many rows their filter matched, and the number is the rows the pages
 // hold, walked to the end; in both languages.
 func TestListsShowMatchCounts(t *testing.T) {
 	dbtest.ForEach(t, func(t *testing.T, s *db.Store) {
@@ -30,6 +30,8 @@ func TestListsShowMatchCounts(t *testing.T) {
 			{"/admin/bindings", "binding-row"},
 			{"/admin/audit", "audit-row"},
 			{"/admin/audit?action=user.profile", "audit-row"},
+			{"/admin/accounts", "account-row"},
+			{"/admin/accounts?q=s", "account-row"},
 		}
 		for _, l := range lists {
 			p := b.get(l.path)
