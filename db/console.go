@@ -15,13 +15,13 @@ type Keyset struct {
 	// lists ordered by a time column (the users list by last login).
 	AfterAt, BeforeAt int64
 
-	count bool // a count's keyset (countKeyset): the limit is MatchCap
+	count int // a count's keyset (countKeyset): the limit of its walks; 0 for a page
 }
 
 // limit is the page size.
 func (k Keyset) limit() int {
-	if k.count {
-		return matchCap
+	if k.count > 0 {
+		return k.count
 	}
 	if k.Limit <= 0 {
 		return 50

@@ -60,13 +60,16 @@ func (s *Store) ListAccounts(ctx context.Context, q string, k Keyset) ([]Account
 	return page, more, nil
 }
 
-// CountAccounts counts the accounts the search q matches (all when empty), up to MatchCap.
+// CountAccounts counts the accounts the search q matches, up to SearchMatchCap, or all
+// of them when q is empty, up to MatchCap.
 func (s *Store) CountAccounts(ctx context.Context, q string) (MatchCount, error) {
 	var w where
+	limit := matchCap
 	if q = strings.TrimSpace(q); q != "" {
-		s.accountSearch(&w, q, countKeyset)
+		limit = searchCap
+		s.accountSearch(&w, q, countKeyset(limit))
 	}
-	return s.countCapped(ctx, "count accounts", `accounts a`, w)
+	return s.countCapped(ctx, "count accounts", `accounts a`, w, limit)
 }
 
 // accountSearch adds the condition for an accounts search: the ids of a page plus one
@@ -181,9 +184,14 @@ func (s *Store) bindingWhere(q string, k Keyset) where {
 	return w
 }
 
-// CountBindings counts the bindings whose user matches the search q, up to MatchCap.
+// CountBindings counts the bindings whose user matches the search q, up to
+// SearchMatchCap, or all of them when q is empty, up to MatchCap.
 func (s *Store) CountBindings(ctx context.Context, q string) (MatchCount, error) {
-	return s.countCapped(ctx, "count bindings", bindingsFrom, s.bindingWhere(q, countKeyset))
+	limit := matchCap
+	if strings.TrimSpace(q) != "" {
+		limit = searchCap
+	}
+	return s.countCapped(ctx, "count bindings", bindingsFrom, s.bindingWhere(q, countKeyset(limit)), limit)
 }
 
 // ConsoleTotals are the overview's counts.

@@ -94,5 +94,5 @@ func auditWhere(f AuditFilter) where {
 
 // CountAudit counts the audit events matching f, up to MatchCap.
 func (s *Store) CountAudit(ctx context.Context, f AuditFilter) (MatchCount, error) {
-	return s.countCapped(ctx, "count audit events", `audit_events`, auditWhere(f))
+	return s.countCapped(ctx, "count audit events", `audit_events`, auditWhere(f), matchCap)
 }

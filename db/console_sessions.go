@@ -79,5 +79,5 @@ func (s *Store) sessionWhere(f SessionFilter) where {
 
 // CountActiveSessions counts the sessions alive now matching f, up to MatchCap.
 func (s *Store) CountActiveSessions(ctx context.Context, f SessionFilter) (MatchCount, error) {
-	return s.countCapped(ctx, "count sessions", `sessions s`, s.sessionWhere(f))
+	return s.countCapped(ctx, "count sessions", `sessions s`, s.sessionWhere(f), matchCap)
 }

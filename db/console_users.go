@@ -249,14 +249,18 @@ func (s *Store) userWhere(ctx context.Context, f UserFilter, k Keyset, idCols ..
 	return w, nil
 }
 
-// CountWxUsers counts the users matching f, up to MatchCap: for the filters the grouped
-// estimate (UserCounts) cannot answer, such as a search.
+// CountWxUsers counts the users matching f, for the filters the grouped estimate
+// (UserCounts) cannot answer: up to SearchMatchCap for a search, else up to MatchCap.
 func (s *Store) CountWxUsers(ctx context.Context, f UserFilter) (MatchCount, error) {
-	w, err := s.userWhere(ctx, f, countKeyset, "u.id")
+	limit := matchCap
+	if strings.TrimSpace(f.Q) != "" {
+		limit = searchCap
+	}
+	w, err := s.userWhere(ctx, f, countKeyset(limit), "u.id")
 	if err != nil {
 		return MatchCount{}, err
 	}
-	return s.countCapped(ctx, "count wx users", usersFrom, w)
+	return s.countCapped(ctx, "count wx users", usersFrom, w, limit)
 }
 
 // userSearch adds the condition for a search term: the exact matches (openid, phone,

@@ -35,9 +35,10 @@ func (f *Follower) Gaps() int { return len(f.gaps) }
 // UserCacheLen exposes the profile cache's size to the external tests.
 func (s *Store) UserCacheLen() int { return s.users.len() }
 
-// SetMatchCap lowers the console's count cap (MatchCap) until the test ends.
+// SetMatchCap lowers the console's count caps (MatchCap and SearchMatchCap) to n until
+// the test ends.
 func SetMatchCap(t interface{ Cleanup(func()) }, n int) {
-	old := matchCap
-	matchCap = n
-	t.Cleanup(func() { matchCap = old })
+	oldMatch, oldSearch := matchCap, searchCap
+	matchCap, searchCap = n, n
+	t.Cleanup(func() { matchCap, searchCap = oldMatch, oldSearch })
 }

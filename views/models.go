@@ -263,17 +263,21 @@ type SessionsView struct {
 	Count    ListCount
 }
 
-// ListCount is how many rows a list's filter matched: exactly, or "more than N" when the
-// count stopped at its cap (N).
+// ListCount is how many rows a list's filter matched: exactly, "more than N" when the
+// count stopped at its cap (N), or about N when it is the overview's total of an
+// unfiltered list (counted at most a minute before).
 type ListCount struct {
 	N     int64
 	More  bool
+	About bool
 	Known bool // false: the page shows no count
 }
 
 // text is the count as the page words it.
 func (c ListCount) text(lang string) string {
 	switch {
+	case c.About:
+		return Tf(lang, "list.count_about", fmtInt(c.N))
 	case c.More:
 		return Tf(lang, "list.count_more", fmtInt(c.N))
 	case c.N == 1:

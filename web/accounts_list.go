@@ -5,6 +5,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"miniauth/db"
 	"miniauth/views"
 )
 
@@ -19,11 +20,17 @@ func (h *Handler) accountsList(c *fiber.Ctx) error {
 	if err != nil {
 		return storeError(err)
 	}
-	count, err := h.store.CountAccounts(c.UserContext(), q)
+	m, err := h.store.CountAccounts(c.UserContext(), q)
 	if err != nil {
 		return storeError(err)
 	}
-	v := views.AccountsView{Q: q, Count: listCount(count)}
+	count := listCount(m)
+	if q == "" {
+		if count, err = h.unfilteredCount(c, m, func(t db.ConsoleTotals) int64 { return t.Accounts }); err != nil {
+			return err
+		}
+	}
+	v := views.AccountsView{Q: q, Count: count}
 	for _, a := range rows {
 		v.Accounts = append(v.Accounts, views.AccountRow{ID: a.ID, Username: a.Username, Name: a.Name,
 			Disabled: a.Disabled, BoundUserID: a.BoundUserID, BoundNickname: a.BoundNickname, CreatedAt: a.CreatedAt,

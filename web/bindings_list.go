@@ -5,6 +5,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"miniauth/db"
 	"miniauth/views"
 )
 
@@ -19,11 +20,17 @@ func (h *Handler) bindingsList(c *fiber.Ctx) error {
 	if err != nil {
 		return storeError(err)
 	}
-	count, err := h.store.CountBindings(c.UserContext(), q)
+	m, err := h.store.CountBindings(c.UserContext(), q)
 	if err != nil {
 		return storeError(err)
 	}
-	v := views.BindingsView{Q: q, Count: listCount(count)}
+	count := listCount(m)
+	if q == "" {
+		if count, err = h.unfilteredCount(c, m, func(t db.ConsoleTotals) int64 { return t.BoundUsers }); err != nil {
+			return err
+		}
+	}
+	v := views.BindingsView{Q: q, Count: count}
 	for _, b := range rows {
 		v.Bindings = append(v.Bindings, bindingRow(b))
 	}

@@ -58,3 +58,17 @@ func cursors(k db.Keyset, first, last int64, n int, more bool) views.Cursors {
 func listCount(m db.MatchCount) views.ListCount {
 	return views.ListCount{N: m.N, More: m.More, Known: true}
 }
+
+// unfilteredCount is the count of an unfiltered list: the capped count, or when that
+// stopped at the cap, the list's total from the overview's totals (counted at most a
+// minute before, off the request path), shown as an estimate.
+func (h *Handler) unfilteredCount(c *fiber.Ctx, m db.MatchCount, total func(db.ConsoleTotals) int64) (views.ListCount, error) {
+	if !m.More {
+		return listCount(m), nil
+	}
+	t, err := h.totals.get(c.UserContext(), h.store, h.now())
+	if err != nil {
+		return views.ListCount{}, storeError(err)
+	}
+	return views.ListCount{N: total(t), About: true, Known: true}, nil
+}

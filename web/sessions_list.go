@@ -31,11 +31,17 @@ func (h *Handler) sessionsList(c *fiber.Ctx) error {
 	if err != nil {
 		return storeError(err)
 	}
-	count, err := h.store.CountActiveSessions(c.UserContext(), sf)
+	m, err := h.store.CountActiveSessions(c.UserContext(), sf)
 	if err != nil {
 		return storeError(err)
 	}
-	v := views.SessionsView{Filter: f, Count: listCount(count)}
+	count := listCount(m)
+	if sf == (db.SessionFilter{}) {
+		if count, err = h.unfilteredCount(c, m, func(t db.ConsoleTotals) int64 { return t.ActiveSessions }); err != nil {
+			return err
+		}
+	}
+	v := views.SessionsView{Filter: f, Count: count}
 	for _, s := range rows {
 		v.Sessions = append(v.Sessions, sessionRow(s))
 	}
