@@ -274,7 +274,7 @@ func (s *Store) CountWxUsers(ctx context.Context, f UserFilter) (MatchCount, err
 func (s *Store) userSearch(w *where, q string, k Keyset) {
 	ids := []string{
 		`SELECT id FROM wx_users WHERE openid = ?`,
-		`SELECT id FROM wx_users WHERE phone = ?`,
+		`SELECT id FROM wx_users WHERE phone = ? AND phone <> ''`, // the partial index wx_users_phone (00016)
 		`SELECT b2.wx_user_id FROM bindings b2 JOIN accounts a2 ON a2.id = b2.account_id WHERE a2.username = ?`,
 	}
 	args := []any{q, q, q}
@@ -383,7 +383,7 @@ func (s *Store) SamePerson(ctx context.Context, wxUserID int64) ([]PersonUser, e
 		COALESCE(a.username, ''), COALESCE(a.name, ''),
 		(SELECT COUNT(*) FROM sessions x WHERE x.wx_user_id = o.id AND x.revoked_at IS NULL
 			AND x.idle_expires_at > ? AND x.max_expires_at > ?)
-		FROM wx_users u JOIN wx_users o ON o.unionid = u.unionid AND o.id <> u.id
+		FROM wx_users u JOIN wx_users o ON o.unionid = u.unionid AND o.unionid IS NOT NULL AND o.id <> u.id
 		LEFT JOIN bindings b ON b.wx_user_id = o.id LEFT JOIN accounts a ON a.id = b.account_id
 		WHERE u.id = ? AND o.deleted_at IS NULL ORDER BY o.appid, o.id LIMIT 50`,
 		now.UnixMilli(), now.UnixMilli(), wxUserID)

@@ -262,7 +262,7 @@ func (s *Store) linkByUnionID(ctx context.Context, tx *sqlx.Tx, u WxUser, in Log
 	err := s.row(ctx, tx, `SELECT b.account_id, b.wx_user_id, b.appid FROM wx_users o
 		JOIN bindings b ON b.wx_user_id = o.id
 		JOIN accounts a ON a.id = b.account_id
-		WHERE o.unionid = ? AND o.appid <> ? AND o.deleted_at IS NULL AND NOT o.disabled AND NOT a.disabled
+		WHERE o.unionid = ? AND o.unionid IS NOT NULL AND o.appid <> ? AND o.deleted_at IS NULL AND NOT o.disabled AND NOT a.disabled
 		AND NOT EXISTS (SELECT 1 FROM bindings x WHERE x.appid = ? AND x.account_id = b.account_id)
 		ORDER BY b.created_at, b.wx_user_id LIMIT 1`, u.UnionID, in.AppID, in.AppID).Scan(&account, &fromUser, &fromApp)
 	if mapErr(err) == ErrNotFound {
