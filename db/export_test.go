@@ -42,3 +42,11 @@ func SetMatchCap(t interface{ Cleanup(func()) }, n int) {
 	matchCap, searchCap = n, n
 	t.Cleanup(func() { matchCap, searchCap = oldMatch, oldSearch })
 }
+
+// LargestGroup is the most commands one SQLite group commit has carried so far.
+func (s *Store) LargestGroup() int {
+	if s.group == nil {
+		return 0
+	}
+	return int(s.group.largest.Load())
+}

@@ -51,7 +51,7 @@ func (s *Store) codeLogin(ctx context.Context, op string, in LoginInput, ticketH
 	}
 	var res CheckBindResult
 	shownChanged := false
-	err = s.tx(ctx, op, func(tx *sqlx.Tx) error {
+	err = s.groupTx(ctx, op, func(tx *sqlx.Tx) error {
 		shownChanged = false
 		u, bound, newUser, err := s.upsertWxUser(ctx, tx, in, sealed, now, &shownChanged)
 		if err != nil {

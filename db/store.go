@@ -110,6 +110,10 @@ type Store struct {
 
 	clock   func() time.Time
 	dayZone *time.Location // Options.DayZone
+
+	cp              *sqlx.DB     // SQLite: the checkpointer's connection (checkpointer)
+	stopCheckpoints func()       // SQLite: stops the checkpointer and waits for it
+	group           *groupCommit // SQLite: logins committed together (groupTx)
 }
 
 // now is the store's clock (Options.Now). Each command reads it once.
@@ -229,7 +233,8 @@ func (s *Store) openSQLite(ctx context.Context, raw string) error {
 	// One writer connection: SQLite has one writer anyway, and queuing in Go is cheaper
 	// than busy-waiting in SQLite. Immediate transactions take the write lock at BEGIN,
 	// so a transaction never fails half-way to upgrade its lock.
-	w, err := sqlx.Open("sqlite", path+"?_busy_timeout=5000&_journal_mode=WAL&_synchronous=NORMAL&_foreign_keys=1&_txlock=immediate")
+	// wal_autocheckpoint(0): the checkpointer below copies the log back, off the write path.
+	w, err := sqlx.Open("sqlite", path+"?_busy_timeout=5000&_journal_mode=WAL&_synchronous=NORMAL&_foreign_keys=1&_txlock=immediate&_pragma=wal_autocheckpoint(0)&_pragma=cache_size(-16384)&_pragma=temp_store(MEMORY)")
 	if err != nil {
 		return fmt.Errorf("cannot open the SQLite database %s: %w", path, err)
 	}
@@ -255,7 +260,21 @@ func (s *Store) openSQLite(ctx context.Context, raw string) error {
 		r.Close()
 		return fmt.Errorf("cannot open the SQLite database %s: %w", path, err)
 	}
-	s.w, s.r = w, r
+	cp, err := sqlx.Open("sqlite", path+"?_busy_timeout=5000&_synchronous=NORMAL")
+	if err != nil {
+		w.Close()
+		r.Close()
+		return fmt.Errorf("cannot open the SQLite database %s: %w", path, err)
+	}
+	cp.SetMaxOpenConns(1)
+	cp.SetConnMaxLifetime(0)
+	cp.SetConnMaxIdleTime(0)
+	s.w, s.r, s.cp = w, r, cp
+	cctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	s.stopCheckpoints = func() { cancel(); <-done }
+	go s.checkpointer(cctx, cp, done)
+	s.startGroupCommit()
 	return nil
 }
 
@@ -274,6 +293,12 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close closes the connection pools.
 func (s *Store) Close() error {
+	if s.group != nil {
+		s.group.stopGroupCommit()
+	}
+	if s.stopCheckpoints != nil {
+		s.stopCheckpoints()
+	}
 	for _, m := range []*sync.Map{&s.wStmts, &s.rStmts} {
 		m.Range(func(_, v any) bool {
 			v.(*sqlx.Stmt).Close()
@@ -283,6 +308,9 @@ func (s *Store) Close() error {
 	err := s.w.Close()
 	if s.r != s.w {
 		err = errors.Join(err, s.r.Close())
+	}
+	if s.cp != nil {
+		err = errors.Join(err, s.cp.Close())
 	}
 	return err
 }
