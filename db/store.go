@@ -234,7 +234,7 @@ func (s *Store) openSQLite(ctx context.Context, raw string) error {
 	// than busy-waiting in SQLite. Immediate transactions take the write lock at BEGIN,
 	// so a transaction never fails half-way to upgrade its lock.
 	// wal_autocheckpoint(0): the checkpointer below copies the log back, off the write path.
-	w, err := sqlx.Open("sqlite", path+"?_busy_timeout=5000&_journal_mode=WAL&_synchronous=NORMAL&_foreign_keys=1&_txlock=immediate&_pragma=wal_autocheckpoint(0)&_pragma=cache_size(-16384)&_pragma=temp_store(MEMORY)")
+	w, err := sqlx.Open("sqlite", path+"?_busy_timeout=5000&_journal_mode=WAL&_synchronous=NORMAL&_foreign_keys=1&_txlock=immediate&_pragma=wal_autocheckpoint(0)&_pragma=temp_store(MEMORY)")
 	if err != nil {
 		return fmt.Errorf("cannot open the SQLite database %s: %w", path, err)
 	}
