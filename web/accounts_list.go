@@ -20,15 +20,14 @@ func (h *Handler) accountsList(c *fiber.Ctx) error {
 	if err != nil {
 		return storeError(err)
 	}
-	m, err := h.store.CountAccounts(c.UserContext(), q)
-	if err != nil {
-		return storeError(err)
-	}
-	count := listCount(m)
+	var total func(db.ConsoleTotals) int64 // unfiltered: the overview's count past the cap
 	if q == "" {
-		if count, err = h.unfilteredCount(c, m, func(t db.ConsoleTotals) int64 { return t.Accounts }); err != nil {
-			return err
-		}
+		total = func(t db.ConsoleTotals) int64 { return t.Accounts }
+	}
+	m, err := h.store.CountAccounts(c.UserContext(), q)
+	count, err := h.countOf(c, m, err, total)
+	if err != nil {
+		return err
 	}
 	v := views.AccountsView{Q: q, Count: count}
 	for _, a := range rows {

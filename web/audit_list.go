@@ -64,12 +64,13 @@ func (h *Handler) auditList(c *fiber.Ctx) error {
 	if err != nil {
 		return storeError(err)
 	}
-	count, err := h.store.CountAudit(c.UserContext(), df)
+	m, err := h.store.CountAudit(c.UserContext(), df)
+	count, err := h.countOf(c, m, err, nil)
 	if err != nil {
-		return storeError(err)
+		return err
 	}
 	lang := langOf(c)
-	v := views.AuditView{Filter: f, Count: listCount(count)}
+	v := views.AuditView{Filter: f, Count: count}
 	for _, e := range rows {
 		v.Events = append(v.Events, auditRow(lang, e))
 	}

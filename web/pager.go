@@ -59,11 +59,15 @@ func listCount(m db.MatchCount) views.ListCount {
 	return views.ListCount{N: m.N, More: m.More, Known: true}
 }
 
-// unfilteredCount is the count of an unfiltered list: the capped count, or when that
+// countOf is a list's count as the page shows it, from its store count m (and the
+// count's error): the capped count, or for an unfiltered list (total not nil) whose count
 // stopped at the cap, the list's total from the overview's totals (counted at most a
 // minute before, off the request path), shown as an estimate.
-func (h *Handler) unfilteredCount(c *fiber.Ctx, m db.MatchCount, total func(db.ConsoleTotals) int64) (views.ListCount, error) {
-	if !m.More {
+func (h *Handler) countOf(c *fiber.Ctx, m db.MatchCount, err error, total func(db.ConsoleTotals) int64) (views.ListCount, error) {
+	if err != nil {
+		return views.ListCount{}, storeError(err)
+	}
+	if !m.More || total == nil {
 		return listCount(m), nil
 	}
 	t, err := h.totals.get(c.UserContext(), h.store, h.now())

@@ -31,15 +31,14 @@ func (h *Handler) sessionsList(c *fiber.Ctx) error {
 	if err != nil {
 		return storeError(err)
 	}
-	m, err := h.store.CountActiveSessions(c.UserContext(), sf)
-	if err != nil {
-		return storeError(err)
-	}
-	count := listCount(m)
+	var total func(db.ConsoleTotals) int64 // unfiltered: the overview's count past the cap
 	if sf == (db.SessionFilter{}) {
-		if count, err = h.unfilteredCount(c, m, func(t db.ConsoleTotals) int64 { return t.ActiveSessions }); err != nil {
-			return err
-		}
+		total = func(t db.ConsoleTotals) int64 { return t.ActiveSessions }
+	}
+	m, err := h.store.CountActiveSessions(c.UserContext(), sf)
+	count, err := h.countOf(c, m, err, total)
+	if err != nil {
+		return err
 	}
 	v := views.SessionsView{Filter: f, Count: count}
 	for _, s := range rows {

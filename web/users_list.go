@@ -91,11 +91,10 @@ func (h *Handler) usersList(c *fiber.Ctx) error {
 		v.Total, v.HasTotal, v.CountedAt = n, true, counts.At
 	} else {
 		// A search, one app or a part of a day: counted now, up to the cap.
-		count, err := h.store.CountWxUsers(c.UserContext(), sf)
-		if err != nil {
-			return storeError(err)
+		m, err := h.store.CountWxUsers(c.UserContext(), sf)
+		if v.Count, err = h.countOf(c, m, err, nil); err != nil {
+			return err
 		}
-		v.Count = listCount(count)
 	}
 	for _, u := range rows {
 		v.Users = append(v.Users, userRow(u))
