@@ -50,3 +50,8 @@ func (s *Store) LargestGroup() int {
 	}
 	return int(s.group.largest.Load())
 }
+
+// GroupTx exposes groupTx (a command that may share its commit) to the external tests.
+func (s *Store) GroupTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+	return s.groupTx(ctx, "test command", fn)
+}

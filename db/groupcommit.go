@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 
@@ -87,6 +88,23 @@ func (g *groupCommit) stopGroupCommit() {
 	}
 }
 
+// groupPanic carries a panic of a grouped command back to its caller's goroutine, where
+// groupTx panics again with the same value: the loop survives, and the caller's request
+// fails as it would have without grouping (the HTTP layer's recovery answers 500).
+type groupPanic struct{ v any }
+
+func (p *groupPanic) Error() string { return fmt.Sprintf("db: a grouped command panicked: %v", p.v) }
+
+// runGrouped runs a command's body, turning a panic into a *groupPanic.
+func runGrouped(fn func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = &groupPanic{v: r}
+		}
+	}()
+	return fn()
+}
+
 // groupTx is tx for a command that may share its commit with others (see groupCommit):
 // on SQLite it waits for its group's commit; on PostgreSQL, where transactions commit in
 // parallel, it is tx.
@@ -102,8 +120,12 @@ func (s *Store) groupTx(ctx context.Context, op string, fn func(tx *sqlx.Tx) err
 	case <-ctx.Done():
 		return wrap(op, ctx.Err())
 	}
+	var p *groupPanic
 	select {
 	case err := <-w.done:
+		if errors.As(err, &p) {
+			panic(p.v)
+		}
 		return err
 	case <-s.group.done: // closed while queued: the write may never run
 		select {
@@ -120,7 +142,7 @@ func (s *Store) groupTx(ctx context.Context, op string, fn func(tx *sqlx.Tx) err
 func (s *Store) commitGroup(batch []*groupedWrite) {
 	if len(batch) == 1 {
 		w := batch[0]
-		w.done <- s.tx(w.ctx, w.op, w.fn)
+		w.done <- runGrouped(func() error { return s.tx(w.ctx, w.op, w.fn) })
 		return
 	}
 	errs := make([]error, len(batch))
@@ -155,8 +177,12 @@ func (s *Store) commitGroup(batch []*groupedWrite) {
 			fail(err)
 			return
 		}
-		if err := w.fn(tx); err != nil {
-			errs[i] = wrap(w.op, err)
+		if err := runGrouped(func() error { return w.fn(tx) }); err != nil {
+			if _, ok := err.(*groupPanic); ok {
+				errs[i] = err
+			} else {
+				errs[i] = wrap(w.op, err)
+			}
 			if _, err := tx.Exec("ROLLBACK TO grouped"); err != nil {
 				_ = tx.Rollback()
 				fail(err)

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/jmoiron/sqlx"
+
 	"miniauth/db"
 	"miniauth/db/dbtest"
 )
@@ -67,4 +69,65 @@ func TestGroupCommitKeepsEachLoginWhole(t *testing.T) {
 			t.Errorf("no two logins shared a commit (largest group %d): the test did not exercise group commit", s.LargestGroup())
 		}
 	})
+}
+
+// TestGroupCommitSurvivesAPanic: a command that panics inside a shared commit panics in
+// its caller's goroutine, as it would alone; what it wrote is rolled back, the logins
+// grouped with it commit, and the store keeps writing afterwards, whether the command was
+// alone in its commit or not (SQLite, where commits are shared).
+func TestGroupCommitSurvivesAPanic(t *testing.T) {
+	s := dbtest.Open(t, db.DialectSQLite)
+	ctx := context.Background()
+	panicking := func() (recovered any) {
+		defer func() { recovered = recover() }()
+		_ = s.GroupTx(ctx, func(tx *sqlx.Tx) error {
+			if _, err := tx.Exec(`INSERT INTO apps (appid, name, secret, enabled, link_unionid, created_at, updated_at)
+				VALUES ('wxpanic', 'p', 's', TRUE, TRUE, 0, 0)`); err != nil {
+				return err
+			}
+			panic("boom")
+		})
+		return nil
+	}
+	// Alone in its commit.
+	if r := panicking(); r != "boom" {
+		t.Fatalf("the caller recovered %v, want the command's panic", r)
+	}
+	loginIn(t, s, testAppID, "o_after_lone_panic", "")
+	// Among 99 logins.
+	const n = 100
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	var recovered any
+	start := make(chan struct{})
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			if i == n/2 {
+				recovered = panicking()
+				return
+			}
+			_, _, errs[i] = s.Login(ctx, db.LoginInput{AppID: testAppID, OpenID: fmt.Sprintf("o_beside_panic_%02d", i),
+				SessionKey: "k", Session: newSession()})
+		}()
+	}
+	close(start)
+	wg.Wait()
+	if recovered != "boom" {
+		t.Errorf("the grouped caller recovered %v, want the command's panic", recovered)
+	}
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("login %d beside the panic: %v", i, err)
+		}
+	}
+	if got := queryInt(t, s, `SELECT COUNT(*) FROM apps WHERE appid = 'wxpanic'`); got != 0 {
+		t.Errorf("the panicking command's insert was kept (%d rows)", got)
+	}
+	if got := queryInt(t, s, `SELECT COUNT(*) FROM wx_users WHERE openid LIKE 'o_beside_panic_%'`); got != n-1 {
+		t.Errorf("%d users of the logins beside the panic, want %d", got, n-1)
+	}
+	loginIn(t, s, testAppID, "o_after_grouped_panic", "") // the loop still writes
 }

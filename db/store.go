@@ -453,6 +453,14 @@ func (s *Store) tx(ctx context.Context, op string, fn func(tx *sqlx.Tx) error) e
 	if err != nil {
 		return wrap(op, err)
 	}
+	defer func() {
+		// A panic in fn must not leave the transaction open: on SQLite it would hold
+		// the one writer connection for good.
+		if r := recover(); r != nil {
+			_ = tx.Rollback()
+			panic(r)
+		}
+	}()
 	if err := fn(tx); err != nil {
 		_ = tx.Rollback()
 		return wrap(op, err)
