@@ -167,14 +167,17 @@ func (s *Store) commitGroup(batch []*groupedWrite) {
 		fail(err)
 		return
 	}
+	abort := func(err error) { // the group's transaction itself failed: nothing commits
+		_ = tx.Rollback()
+		fail(err)
+	}
 	for i, w := range batch {
 		if err := w.ctx.Err(); err != nil {
 			errs[i] = wrap(w.op, err)
 			continue
 		}
 		if _, err := tx.Exec("SAVEPOINT grouped"); err != nil {
-			_ = tx.Rollback()
-			fail(err)
+			abort(err)
 			return
 		}
 		if err := runGrouped(func() error { return w.fn(tx) }); err != nil {
@@ -184,14 +187,12 @@ func (s *Store) commitGroup(batch []*groupedWrite) {
 				errs[i] = wrap(w.op, err)
 			}
 			if _, err := tx.Exec("ROLLBACK TO grouped"); err != nil {
-				_ = tx.Rollback()
-				fail(err)
+				abort(err)
 				return
 			}
 		}
 		if _, err := tx.Exec("RELEASE grouped"); err != nil {
-			_ = tx.Rollback()
-			fail(err)
+			abort(err)
 			return
 		}
 	}
