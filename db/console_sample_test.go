@@ -62,7 +62,9 @@ func TestSampleIsConsistent(t *testing.T) {
 		}
 		live := queryInt(t, s, `SELECT COUNT(*) FROM sessions WHERE revoked_at IS NULL AND idle_expires_at > ? AND max_expires_at > ?`, now, now)
 		share("live sessions", live, n*45/100, n*80/100)
-		share("expired sessions", queryInt(t, s, `SELECT COUNT(*) FROM sessions WHERE revoked_at IS NULL AND idle_expires_at <= ?`, now), n/10, n*40/100)
+		// A quarter of the sessions of users older than the idle window (about half of them,
+		// the service grows) ran out long ago: about 11% in all, so 10% was too tight a floor.
+		share("expired sessions", queryInt(t, s, `SELECT COUNT(*) FROM sessions WHERE revoked_at IS NULL AND idle_expires_at <= ?`, now), n/20, n*40/100)
 		logouts := queryInt(t, s, `SELECT COUNT(*) FROM sessions s JOIN wx_users u ON u.id = s.wx_user_id
 			WHERE s.revoked_by = 'user:' || s.wx_user_id AND u.deleted_at IS NULL`)
 		share("logged-out sessions", logouts, n/20, n/5)
