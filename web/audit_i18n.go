@@ -50,6 +50,11 @@ var auditDetailForms = []struct {
 	{regexp.MustCompile(`^wrong, used or stale two-factor code$`), "detail.totp_fail"},
 	{regexp.MustCompile(`^on$`), "detail.on"},
 	{regexp.MustCompile(`^off$`), "detail.off"},
+	{regexp.MustCompile(`^name "(.*)"; enabled (true|false); unionid link (true|false)$`), "detail.app_create"},
+	{regexp.MustCompile(`^unionid link (true|false)$`), "detail.app_link_unionid"},
+	{regexp.MustCompile(`^name "(.*)"$`), "detail.app_rename"},
+	{regexp.MustCompile(`^secret replaced$`), "detail.app_secret"},
+	{regexp.MustCompile(`^bound to account (\d+), linked by unionid from app (\S+) \(wx_user:(\d+)\)$`), "detail.bound_unionid"},
 }
 
 // auditDetail is a stored detail in lang.
@@ -61,8 +66,11 @@ func auditDetail(lang, detail string) string {
 		}
 		args := make([]any, 0, len(m)-1)
 		for _, g := range m[1:] {
-			if (f.key == "detail.role" || f.key == "detail.role_sessions_ended") && (g == "admin" || g == "viewer") {
+			switch {
+			case (f.key == "detail.role" || f.key == "detail.role_sessions_ended") && (g == "admin" || g == "viewer"):
 				g = views.T(lang, "role."+g)
+			case (f.key == "detail.app_create" || f.key == "detail.app_link_unionid") && (g == "true" || g == "false"):
+				g = views.T(lang, map[string]string{"true": "detail.yes", "false": "detail.no"}[g])
 			}
 			args = append(args, g)
 		}
