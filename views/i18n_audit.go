@@ -58,6 +58,7 @@ var auditLabels = map[string]map[string]string{
 		"detail.bound_unionid":            "Bound to account %s, linked by unionid from app %s (WeChat user %s)",
 		"who.app":                         "App",
 		"who.username":                    "Username",
+		"detail.reason_suffix":            "; reason: %s",
 	},
 	LangZH: {
 		"who.operator": "操作员",
@@ -114,6 +115,7 @@ var auditLabels = map[string]map[string]string{
 		"detail.bound_unionid":            "按 unionid 关联绑定到账号 %s，来自小程序 %s（微信用户 %s）",
 		"who.app":                         "小程序",
 		"who.username":                    "用户名",
+		"detail.reason_suffix":            "；原因：%s",
 	},
 }
 

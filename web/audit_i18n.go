@@ -57,8 +57,17 @@ var auditDetailForms = []struct {
 	{regexp.MustCompile(`^bound to account (\d+), linked by unionid from app (\S+) \(wx_user:(\d+)\)$`), "detail.bound_unionid"},
 }
 
+// reasonSuffix is the operator's reason some commands add after their detail (bind and
+// unbind by an operator): "<detail>; reason: <words>".
+var reasonSuffix = regexp.MustCompile(`^(.*?); reason: (.*)$`)
+
 // auditDetail is a stored detail in lang.
 func auditDetail(lang, detail string) string {
+	if m := reasonSuffix.FindStringSubmatch(detail); m != nil {
+		if d := auditDetail(lang, m[1]); d != m[1] {
+			return d + views.Tf(lang, "detail.reason_suffix", m[2])
+		}
+	}
 	for _, f := range auditDetailForms {
 		m := f.re.FindStringSubmatch(detail)
 		if m == nil {

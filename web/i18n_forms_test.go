@@ -26,6 +26,8 @@ func TestStoredTextInChinese(t *testing.T) {
 		{auditDetail(views.LangZH, "secret replaced"), "已更换 AppSecret"},
 		{auditDetail(views.LangZH, "bound to account 7, linked by unionid from app wx5151515151515151 (wx_user:3)"), "按 unionid 关联绑定到账号 7，来自小程序 wx5151515151515151（微信用户 3）"},
 		{auditDetail(views.LangZH, "username true"), "用户名 true"},
+		{auditDetail(views.LangZH, "binding to account 7 removed; sessions revoked: 2; reason: 用户申请"), "已解除绑定账号 7；强制下线的会话：2；原因：用户申请"},
+		{auditDetail(views.LangZH, "bound to account 7 (zhangsan) by an operator; reason: 客服核实"), "由操作员绑定到账号 7（zhangsan）；原因：客服核实"},
 		{auditDetail(views.LangEN, "console sessions ended: 2"), "Console sessions signed out: 2"},
 		{auditWho(views.LangZH, "operator", "admin"), "操作员 admin"},
 		{auditWho(views.LangZH, "ip", "198.51.100.1"), "地址 198.51.100.1"},
