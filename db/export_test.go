@@ -55,3 +55,11 @@ func (s *Store) LargestGroup() int {
 func (s *Store) GroupTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	return s.groupTx(ctx, "test command", fn)
 }
+
+// LargestLoginBatch is the most logins one PostgreSQL batch has carried so far.
+func (s *Store) LargestLoginBatch() int {
+	if s.logins == nil {
+		return 0
+	}
+	return int(s.logins.largest.Load())
+}

@@ -4,6 +4,7 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/hkdf"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -22,6 +23,9 @@ const MinKeyBytes = 32
 // sessionKeyInfo is the HKDF info of the subkey that seals WeChat session_keys.
 const sessionKeyInfo = "miniauth session_key"
 
+// fingerprintInfo is the HKDF info of the subkey that fingerprints WeChat session_keys.
+const fingerprintInfo = "miniauth session_key fingerprint"
+
 // Keyring holds the secret keys, newest first. The newest seals; any key opens what it
 // sealed, so a new key can be put in front and an old one removed later.
 type Keyring struct {
@@ -32,6 +36,7 @@ type ringKey struct {
 	id     string // first 8 hex digits of SHA-256 of the secret
 	secret []byte
 	aead   cipher.AEAD
+	fp     []byte // HMAC-SHA256 key of Fingerprint
 }
 
 // ParseKeyring reads a comma-separated list of base64 secrets (standard or URL alphabet,
@@ -89,7 +94,11 @@ func newRingKey(secret []byte) (ringKey, error) {
 	if err != nil {
 		return ringKey{}, err
 	}
-	return ringKey{id: hex.EncodeToString(sum[:4]), secret: secret, aead: aead}, nil
+	fp, err := hkdf.Key(sha256.New, secret, nil, fingerprintInfo, 32)
+	if err != nil {
+		return ringKey{}, err
+	}
+	return ringKey{id: hex.EncodeToString(sum[:4]), secret: secret, aead: aead, fp: fp}, nil
 }
 
 // LoadOrCreateKeyFile reads a key ring from path (one line, the same format as
@@ -161,6 +170,21 @@ func (k *Keyring) Seal(plaintext []byte) (string, error) {
 	out := key.aead.Seal(nonce, nonce, plaintext, []byte(key.id))
 	return key.id + "." + base64.RawURLEncoding.EncodeToString(out), nil
 }
+
+// Fingerprint returns "<kid>.<base64url of 16 bytes of HMAC-SHA256>" of plaintext under
+// the newest key's fingerprint subkey: equal plaintexts give equal fingerprints under the
+// same key, and nothing about the plaintext can be learnt from it without the key. The
+// store keeps one beside each sealed session_key, so that a database statement can tell
+// whether a login brings a new key (sealing is randomised: two seals of one key differ).
+func (k *Keyring) Fingerprint(plaintext []byte) string {
+	key := k.keys[0]
+	m := hmac.New(sha256.New, key.fp)
+	m.Write(plaintext)
+	return key.id + "." + base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:16])
+}
+
+// FingerprintPrefix is what every fingerprint made by the newest key starts with.
+func (k *Keyring) FingerprintPrefix() string { return k.keys[0].id + "." }
 
 // Open decrypts a value made by Seal with any key of the ring.
 func (k *Keyring) Open(sealed string) ([]byte, error) {

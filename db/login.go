@@ -49,6 +49,17 @@ func (s *Store) codeLogin(ctx context.Context, op string, in LoginInput, ticketH
 	if err != nil {
 		return CheckBindResult{}, wrap(op, err)
 	}
+	if s.logins != nil && ticketHash == nil && in.Session.AccountID == 0 {
+		// Most logins on PostgreSQL run in a batch, one statement for all of it
+		// (loginBatcher); the rest, and CheckBind's, are the transaction below.
+		res, ok, err := s.loginBatched(ctx, in, sealed, now)
+		if err != nil {
+			return CheckBindResult{}, wrap(op, err)
+		}
+		if ok {
+			return res, nil
+		}
+	}
 	var res CheckBindResult
 	shownChanged := false
 	err = s.groupTx(ctx, op, func(tx *sqlx.Tx) error {
@@ -132,10 +143,11 @@ func (s *Store) upsertWxUser(ctx context.Context, tx *sqlx.Tx, in LoginInput, se
 			prev_session_key = CASE WHEN ? THEN session_key ELSE prev_session_key END,
 			session_key_rotated_at = CASE WHEN ? THEN ? ELSE session_key_rotated_at END,
 			session_key = CASE WHEN ? THEN ? ELSE session_key END,
+			session_key_mac = COALESCE(?, session_key_mac),
 			deleted_at = NULL
 			WHERE id = ? AND NOT disabled
 			RETURNING `+wxUserColumns,
-			nullString(in.UnionID), nowMS, keyChanged, keyChanged, nowMS, keyChanged, sealed, id))
+			nullString(in.UnionID), nowMS, keyChanged, keyChanged, nowMS, keyChanged, sealed, s.keyFingerprint(in.SessionKey), id))
 		if mapErr(err) == ErrNotFound {
 			return WxUser{}, 0, false, ErrUserDisabled // disabled between the two statements
 		}
@@ -147,11 +159,11 @@ func (s *Store) upsertWxUser(ctx context.Context, tx *sqlx.Tx, in LoginInput, se
 		newUser = true
 		// ON CONFLICT: a concurrent first login of the same user (PostgreSQL) won.
 		u, err = s.scanWxUser(s.row(ctx, tx, `INSERT INTO wx_users
-			(appid, openid, unionid, session_key, created_at, last_login_at)
-			VALUES (?, ?, ?, ?, ?, ?)
+			(appid, openid, unionid, session_key, session_key_mac, created_at, last_login_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (appid, openid) DO UPDATE SET last_login_at = excluded.last_login_at
 			RETURNING `+wxUserColumns,
-			in.AppID, in.OpenID, nullString(in.UnionID), sealed, nowMS, nowMS))
+			in.AppID, in.OpenID, nullString(in.UnionID), sealed, s.keyFingerprint(in.SessionKey), nowMS, nowMS))
 	}
 	if err != nil {
 		return WxUser{}, 0, false, err

@@ -111,9 +111,10 @@ type Store struct {
 	clock   func() time.Time
 	dayZone *time.Location // Options.DayZone
 
-	cp              *sqlx.DB     // SQLite: the checkpointer's connection (checkpointer)
-	stopCheckpoints func()       // SQLite: stops the checkpointer and waits for it
-	group           *groupCommit // SQLite: logins committed together (groupTx)
+	cp              *sqlx.DB      // SQLite: the checkpointer's connection (checkpointer)
+	stopCheckpoints func()        // SQLite: stops the checkpointer and waits for it
+	group           *groupCommit  // SQLite: logins committed together (groupTx)
+	logins          *loginBatcher // PostgreSQL: logins run together (loginBatched)
 }
 
 // now is the store's clock (Options.Now). Each command reads it once.
@@ -202,6 +203,7 @@ func (s *Store) openPostgres(ctx context.Context, raw string, opts Options) erro
 		return postgresProblem(u, err)
 	}
 	s.w, s.r = d, d
+	s.startLoginBatcher()
 	return nil
 }
 
@@ -295,6 +297,9 @@ func (s *Store) Ping(ctx context.Context) error {
 func (s *Store) Close() error {
 	if s.group != nil {
 		s.group.stopGroupCommit()
+	}
+	if s.logins != nil {
+		s.logins.stopLoginBatcher()
 	}
 	if s.stopCheckpoints != nil {
 		s.stopCheckpoints()

@@ -80,6 +80,15 @@ func (s *Store) sealKey(plain string) (string, error) {
 	return s.keys.Seal([]byte(plain))
 }
 
+// keyFingerprint is the session_key_mac stored beside a session_key sealed from plain
+// (Keyring.Fingerprint); NULL for the empty key.
+func (s *Store) keyFingerprint(plain string) any {
+	if plain == "" {
+		return nil
+	}
+	return s.keys.Fingerprint([]byte(plain))
+}
+
 // openKey opens a stored session_key; the empty value stays empty.
 func (s *Store) openKey(sealed string) (string, error) {
 	if sealed == "" {
@@ -201,7 +210,7 @@ func (s *Store) DeleteWxUser(ctx context.Context, id int64, actor AuditActor) er
 		if err != nil {
 			return err
 		}
-		res, err := s.exec(ctx, tx, `UPDATE wx_users SET unionid = NULL, session_key = '',
+		res, err := s.exec(ctx, tx, `UPDATE wx_users SET unionid = NULL, session_key = '', session_key_mac = NULL,
 			prev_session_key = '', session_key_rotated_at = NULL, nickname = '', avatar_url = '',
 			gender = 0, province = '', city = '', country = '', language = '', phone = '',
 			phone_country_code = '', deleted_at = ?
