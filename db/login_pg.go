@@ -34,9 +34,11 @@ import (
 //     down. The session_key rotates (the old one kept as the previous key) when the
 //     fingerprints differ; both are made under the newest key (the WHERE checks the
 //     stored one's key id), so they differ exactly when the keys do.
-//   - counted: the day's counters, one row per day and app on the batch's shard; a new
-//     user (inserted, not updated: xmax = 0) counts as one. Grouping reads all of u
-//     first, so every user row is locked before a counter row is.
+//   - counted: the day's counters, one row per day and app, on a shard drawn for the
+//     batch (so that the batches of several instances seldom wait for each other's
+//     counter rows); a new user (inserted, not updated: xmax = 0) counts as one.
+//     Grouping reads all of u first, so every user row is locked before a counter row
+//     is, and counter rows are locked in (day, appid) order: batches cannot deadlock.
 //   - started: the sessions, each carrying the account its user is bound to.
 const loginsStatementPostgres = `WITH i AS (
 	SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::text[],
@@ -88,7 +90,7 @@ SELECT u.*, started.id, started.account_id FROM u JOIN started ON started.wx_use
 // Batches of logins on PostgreSQL (loginBatcher).
 const (
 	maxLoginBatch   = 64 // logins in one statement
-	loginBatchLoops = 2  // batches in flight at once, each on its own counter shard
+	loginBatchLoops = 2  // batches in flight at once
 
 	// loginBatchTimeout bounds a batch's statement: a database that stops answering
 	// must not hold a loop for good (each caller gives up at its own deadline anyway).
@@ -133,7 +135,7 @@ type loginBatcher struct {
 func (s *Store) startLoginBatcher() {
 	b := &loginBatcher{queue: make(chan *pendingLogin, 4*maxLoginBatch), stop: make(chan struct{})}
 	s.logins = b
-	for shard := range loginBatchLoops {
+	for range loginBatchLoops {
 		b.done.Add(1)
 		go func() {
 			defer b.done.Done()
@@ -171,7 +173,7 @@ func (s *Store) startLoginBatcher() {
 					b.largest.Store(n)
 				}
 				ctx, cancel := context.WithTimeout(context.Background(), loginBatchTimeout)
-				err := s.runLogins(ctx, batch, shard)
+				err := s.runLogins(ctx, batch, rand.IntN(statShardsPostgres))
 				cancel()
 				for _, p := range batch {
 					p.retry = err

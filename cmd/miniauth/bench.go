@@ -76,7 +76,7 @@ func runBench(ctx context.Context, args []string, out io.Writer) error {
 	fs.IntVar(&o.concurrency, "concurrency", 64, "concurrent requests in flight")
 	fs.IntVar(&o.users, "users", 5000, "users logged in before the token scenarios; each request picks one of their tokens at random")
 	fs.IntVar(&o.logins, "logins", 20000, "fresh wx.login codes prepared for the login scenario (the login scenario stops when they run out)")
-	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the login scenario to this file (server and load generator share the process)")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the login scenarios to this file (server and load generator share the process)")
 	fs.StringVar(&o.pooler, "database-pooler", "none", "transaction: --database-url leads through a transaction pooler (docs/scaling.md)")
 	fs.StringVar(&o.scenario, "scenario", "api", "api: token checks and logins beside a bare handler; bind: bind throughput beside the raw argon2id rate; console: console pages on sample data (flags of its own: --scenario console -h)")
 	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
@@ -211,13 +211,37 @@ func runBench(ctx context.Context, args []string, out io.Writer) error {
 	tokenScenarios := len(results)
 	tok1, usr1 := store.CacheStats(), store.UserCacheStats()
 
-	codes := make([]string, o.logins)
-	for i := range codes {
-		if codes[i], err = code(fmt.Sprintf("bench-%d", i)); err != nil {
+	// Logins with fresh codes: of new users (each code a user never seen), then of the
+	// token users again, one at random per code, as most of a day's logins are.
+	fresh := make([]string, o.logins)
+	for i := range fresh {
+		if fresh[i], err = code(fmt.Sprintf("bench-%d", i)); err != nil {
 			return err
 		}
 	}
-	var next atomic.Int64
+	returning := make([]string, o.logins)
+	for i := range returning {
+		if returning[i], err = code(fmt.Sprintf("bench-user-%d", rand.IntN(o.users))); err != nil {
+			return err
+		}
+	}
+	logins := func(codes []string) func(int) error {
+		var next atomic.Int64
+		return func(int) error {
+			i := next.Add(1) - 1
+			if i >= int64(len(codes)) {
+				return errExhausted
+			}
+			st, b, err := post(base+"/api/login", map[string]string{"code": codes[i]}, "")
+			if err != nil {
+				return err
+			}
+			if st != 200 {
+				return fmt.Errorf("login: %d %s", st, b)
+			}
+			return nil
+		}
+	}
 	if o.cpuProfile != "" {
 		f, err := os.Create(o.cpuProfile)
 		if err != nil {
@@ -228,20 +252,8 @@ func runBench(ctx context.Context, args []string, out io.Writer) error {
 			return err
 		}
 	}
-	results = append(results, load("POST /api/login (fresh codes)", o, func(int) error {
-		i := next.Add(1) - 1
-		if i >= int64(len(codes)) {
-			return errExhausted
-		}
-		st, b, err := post(base+"/api/login", map[string]string{"code": codes[i]}, "")
-		if err != nil {
-			return err
-		}
-		if st != 200 {
-			return fmt.Errorf("login: %d %s", st, b)
-		}
-		return nil
-	}))
+	results = append(results, load(benchFreshLogins, o, logins(fresh)))
+	results = append(results, load(benchReturningLogins, o, logins(returning)))
 
 	if o.cpuProfile != "" {
 		pprof.StopCPUProfile()
@@ -253,6 +265,10 @@ func runBench(ctx context.Context, args []string, out io.Writer) error {
 		bar := ""
 		if want, ok := benchBars[r.Name]; ok {
 			bar = fmt.Sprintf("%.0f%% %s", 100*want, metOrNot(ratio >= want))
+		}
+		if r.Name == benchFreshLogins || r.Name == benchReturningLogins {
+			want := benchLoginBars[store.Dialect()]
+			bar = fmt.Sprintf("%d/s %s", want, metOrNot(r.PerSec >= float64(want)))
 		}
 		fmt.Fprintf(out, "%-32s %10.0f %8d %10s %10s %7.0f%% %s\n", r.Name, r.PerSec, r.Errors,
 			r.P50.Round(time.Microsecond), r.P99.Round(time.Microsecond), 100*ratio, bar)
@@ -277,6 +293,14 @@ var benchBars = map[string]float64{
 	"POST /internal/introspect": 0.5,
 	"GET /api/user/info":        0.5,
 }
+
+// The login scenarios, and the logins a second each database should reach in them.
+const (
+	benchFreshLogins     = "POST /api/login (new users)"
+	benchReturningLogins = "POST /api/login (returning)"
+)
+
+var benchLoginBars = map[string]int{db.DialectSQLite: 3000, db.DialectPostgres: 2000}
 
 // benchRSSBar is the process RSS the token scenarios should stay under.
 const benchRSSBar = 150 << 20
