@@ -64,13 +64,25 @@ func (s *Store) codeLogin(ctx context.Context, op string, in LoginInput, ticketH
 	shownChanged := false
 	err = s.groupTx(ctx, op, func(tx *sqlx.Tx) error {
 		shownChanged = false
-		u, bound, newUser, err := s.upsertWxUser(ctx, tx, in, sealed, now, &shownChanged)
-		if err != nil {
-			return err
-		}
-		if bound == 0 && u.UnionID != "" {
-			if bound, err = s.linkByUnionID(ctx, tx, u, in, now); err != nil {
+		var (
+			u              WxUser
+			bound          int64
+			newUser, quick bool
+			err            error
+		)
+		if s.dialect == DialectSQLite {
+			if u, bound, newUser, quick, err = s.quickUpsertSQLite(ctx, tx, in, sealed, now); err != nil {
 				return err
+			}
+		}
+		if !quick {
+			if u, bound, newUser, err = s.upsertWxUser(ctx, tx, in, sealed, now, &shownChanged); err != nil {
+				return err
+			}
+			if bound == 0 && u.UnionID != "" {
+				if bound, err = s.linkByUnionID(ctx, tx, u, in, now); err != nil {
+					return err
+				}
 			}
 		}
 		res = CheckBindResult{User: u, AccountID: bound}

@@ -40,35 +40,18 @@ import (
 //     Grouping reads all of u first, so every user row is locked before a counter row
 //     is, and counter rows are locked in (day, appid) order: batches cannot deadlock.
 //   - started: the sessions, each carrying the account its user is bound to.
-const loginsStatementPostgres = `WITH i AS (
+var loginsStatementPostgres = `WITH i AS (
 	SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::text[],
 		?::bytea[], ?::bytea[], ?::text[], ?::text[], ?::bigint[], ?::bigint[], ?::bigint[])
 		AS t(appid, openid, unionid, sealed, mac, at, day, token, refresh, ip, ua, access_at, idle_at, max_at)
 ), u AS (
 	INSERT INTO wx_users AS w (appid, openid, unionid, session_key, session_key_mac, created_at, last_login_at)
 	SELECT i.appid, i.openid, NULLIF(i.unionid, ''), i.sealed, NULLIF(i.mac, ''), i.at, i.at FROM i
-	WHERE i.unionid = ''
-		OR NOT EXISTS (SELECT 1 FROM wx_users o JOIN bindings b ON b.wx_user_id = o.id
-			WHERE o.unionid = i.unionid AND o.appid <> i.appid)
+	WHERE i.unionid = '' OR NOT ` + linkableUnionID("i.unionid", "i.appid") + `
 		OR EXISTS (SELECT 1 FROM wx_users x WHERE x.appid = i.appid AND x.openid = i.openid)
 	ORDER BY i.appid, i.openid
-	ON CONFLICT (appid, openid) DO UPDATE SET
-		last_login_at = excluded.last_login_at,
-		prev_session_key = CASE WHEN excluded.session_key_mac <> w.session_key_mac
-			THEN w.session_key ELSE w.prev_session_key END,
-		session_key_rotated_at = CASE WHEN excluded.session_key_mac <> w.session_key_mac
-			THEN excluded.last_login_at ELSE w.session_key_rotated_at END,
-		session_key = CASE WHEN excluded.session_key_mac <> w.session_key_mac
-			THEN excluded.session_key ELSE w.session_key END,
-		session_key_mac = COALESCE(excluded.session_key_mac, w.session_key_mac)
-	WHERE NOT w.disabled AND w.deleted_at IS NULL
-		AND (excluded.unionid IS NULL OR excluded.unionid = w.unionid)
-		AND (excluded.session_key_mac IS NULL OR starts_with(w.session_key_mac, ?))
-		AND NOT EXISTS (SELECT 1 FROM bindings b JOIN accounts a ON a.id = b.account_id
-			WHERE b.wx_user_id = w.id AND a.disabled)
-		AND (w.unionid IS NULL OR EXISTS (SELECT 1 FROM bindings b WHERE b.wx_user_id = w.id)
-			OR NOT EXISTS (SELECT 1 FROM wx_users o JOIN bindings b ON b.wx_user_id = o.id
-				WHERE o.unionid = w.unionid AND o.appid <> w.appid))
+	ON CONFLICT (appid, openid) DO UPDATE SET ` + quickLoginSet("w", "excluded.session_key", "excluded.session_key_mac", "excluded.last_login_at") + `
+	WHERE ` + quickLoginWhere("w", "excluded.unionid", "excluded.session_key_mac") + `
 	RETURNING ` + wxUserColumns + `, w.xmax = 0 AS inserted
 ), counted AS (
 	INSERT INTO daily_stats (day, appid, shard, logins, binds, new_users, checkbind_unbound)
@@ -272,7 +255,7 @@ func (s *Store) runLogins(ctx context.Context, batch []*pendingLogin, shard int)
 		pq.Array(appid), pq.Array(openid), pq.Array(unionid), pq.Array(sealed), pq.Array(mac),
 		pq.Array(at), pq.Array(day), pq.Array(token), pq.Array(refresh), pq.Array(ip), pq.Array(ua),
 		pq.Array(access), pq.Array(idle), pq.Array(maxAt),
-		s.keys.FingerprintPrefix(), shard)
+		len(s.keys.FingerprintPrefix()), s.keys.FingerprintPrefix(), shard)
 	if err != nil {
 		return err
 	}
