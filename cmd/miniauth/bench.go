@@ -204,10 +204,29 @@ func runBench(ctx context.Context, args []string, out io.Writer) error {
 		time.Since(warm).Round(time.Millisecond), (time.Since(warm) / time.Duration(len(tokens))).Round(time.Microsecond))
 	tok0, usr0 := store.CacheStats(), store.UserCacheStats()
 	var results []benchResult
-	results = append(results, load("bare fiber JSON handler", o, get(bareURL, nil)))
-	results = append(results, load("GET /api/checklogin", o, get(base+"/api/checklogin", tokens)))
-	results = append(results, load("POST /internal/introspect", o, introspect))
-	results = append(results, load("GET /api/user/info", o, get(base+"/api/user/info", tokens)))
+	// The bare handler and the token scenarios take turns, benchTokenRounds rounds of a
+	// third of --duration each, so that a slower spell of the machine falls on all of
+	// them alike instead of on whichever ran then; each figure is its rounds combined.
+	tokenRuns := []struct {
+		name string
+		fn   func(int) error
+	}{
+		{"bare fiber JSON handler", get(bareURL, nil)},
+		{"GET /api/checklogin", get(base+"/api/checklogin", tokens)},
+		{"POST /internal/introspect", introspect},
+		{"GET /api/user/info", get(base+"/api/user/info", tokens)},
+	}
+	rounds := make([][]benchResult, len(tokenRuns))
+	ro := o
+	ro.duration = o.duration / benchTokenRounds
+	for range benchTokenRounds {
+		for k, tr := range tokenRuns {
+			rounds[k] = append(rounds[k], load(tr.name, ro, tr.fn))
+		}
+	}
+	for _, r := range rounds {
+		results = append(results, combine(r))
+	}
 	tokenScenarios := len(results)
 	tok1, usr1 := store.CacheStats(), store.UserCacheStats()
 
@@ -407,6 +426,10 @@ func load(name string, o benchOptions, fn func(worker int) error) benchResult {
 	}
 	return r
 }
+
+// benchTokenRounds is how many rounds the bare handler and the token scenarios take
+// turns in.
+const benchTokenRounds = 3
 
 // benchBindRounds is how many raw and bind rounds alternate.
 const benchBindRounds = 3
