@@ -21,7 +21,7 @@ import (
 // (a linkable unionid, a user blocked, deleted, bound to a disabled account or learning a
 // unionid, a session_key fingerprint missing or made under an older key) gets no row
 // back, and nothing of it is written: its caller runs it as a transaction. The batch's
-// rows, one per (appid, openid), come as parallel arrays (loginBatch.args).
+// rows, one per (appid, openid), come as parallel arrays (runLogins).
 //
 // The parts:
 //   - i: the batch, one row per login.
@@ -85,11 +85,11 @@ type pendingLogin struct {
 	in     LoginInput
 	sealed string
 	now    time.Time
-	sess   Session // filled in by prepare: everything but the ids
+	sess   Session // filled in by runLogins: everything but the ids
 	res    CheckBindResult
 	ok     bool  // the statement did this login
-	retry  error // the statement failed, nothing of the batch was written: run again alone
-	fail   error // the statement ran but this login's row could not be read back
+	retry  error // the server refused the statement, nothing of the batch was written: run again alone
+	fail   error // the statement may have run, but this login's row was not read back
 	done   chan struct{}
 }
 
@@ -108,7 +108,8 @@ func (p *pendingLogin) key() string { return p.in.AppID + "\x00" + p.in.OpenID }
 // alone.
 type loginBatcher struct {
 	queue   chan *pendingLogin
-	stop    chan struct{}
+	stop    chan struct{} // closed by Close: take no more logins
+	stopped chan struct{} // closed once the loops have ended: no login queued now runs
 	done    sync.WaitGroup
 	once    sync.Once
 	largest atomic.Int64 // the most logins one batch carried (tests read it)
@@ -116,7 +117,7 @@ type loginBatcher struct {
 
 // startLoginBatcher starts the loops; Close stops them.
 func (s *Store) startLoginBatcher() {
-	b := &loginBatcher{queue: make(chan *pendingLogin, 4*maxLoginBatch), stop: make(chan struct{})}
+	b := &loginBatcher{queue: make(chan *pendingLogin, 4*maxLoginBatch), stop: make(chan struct{}), stopped: make(chan struct{})}
 	s.logins = b
 	for range loginBatchLoops {
 		b.done.Add(1)
@@ -158,8 +159,15 @@ func (s *Store) startLoginBatcher() {
 				ctx, cancel := context.WithTimeout(context.Background(), loginBatchTimeout)
 				err := s.runLogins(ctx, batch, rand.IntN(statShardsPostgres))
 				cancel()
+				var refused *pq.Error
 				for _, p := range batch {
-					p.retry = err
+					if errors.As(err, &refused) {
+						p.retry = err
+					} else if err != nil {
+						// No answer from the server (connection lost, timeout): the
+						// batch may have committed, so it must not run again.
+						p.ok, p.fail = false, err
+					}
 					close(p.done)
 				}
 			}
@@ -170,8 +178,11 @@ func (s *Store) startLoginBatcher() {
 // stopLoginBatcher stops the loops after the batches they are running; logins still
 // queued get errStoreClosed.
 func (b *loginBatcher) stopLoginBatcher() {
-	b.once.Do(func() { close(b.stop) })
-	b.done.Wait()
+	b.once.Do(func() {
+		close(b.stop)
+		b.done.Wait()
+		close(b.stopped)
+	})
 	for {
 		select {
 		case p := <-b.queue:
@@ -188,6 +199,11 @@ func (b *loginBatcher) stopLoginBatcher() {
 func (s *Store) loginBatched(ctx context.Context, in LoginInput, sealed string, now time.Time) (CheckBindResult, bool, error) {
 	p := &pendingLogin{in: in, sealed: sealed, now: now, done: make(chan struct{})}
 	select {
+	case <-s.logins.stop:
+		return CheckBindResult{}, false, errStoreClosed
+	default:
+	}
+	select {
 	case s.logins.queue <- p:
 	case <-s.logins.stop:
 		return CheckBindResult{}, false, errStoreClosed
@@ -196,6 +212,12 @@ func (s *Store) loginBatched(ctx context.Context, in LoginInput, sealed string, 
 	}
 	select {
 	case <-p.done:
+	case <-s.logins.stopped: // queued as the store closed: it may never run
+		select {
+		case <-p.done:
+		default:
+			return CheckBindResult{}, false, errStoreClosed
+		}
 	case <-ctx.Done():
 		// The batch may still commit the session; no one gets its tokens.
 		return CheckBindResult{}, false, ctx.Err()
@@ -218,9 +240,10 @@ func (s *Store) loginBatched(ctx context.Context, in LoginInput, sealed string, 
 }
 
 // runLogins runs loginsStatementPostgres for batch, counting on shard, and fills in each
-// login's result (ok false: left to the transaction). An error means the statement
-// failed and wrote nothing; a row that cannot be read back after it ran is that login's
-// fail (a batch that ran is never run again: it would log its users in twice).
+// login's result (ok false: left to the transaction). A *pq.Error means the server
+// refused the statement and wrote nothing; any other error, or a row that cannot be read
+// back, leaves it unknown whether the batch committed, and it is never run again: it
+// would log its users in twice.
 func (s *Store) runLogins(ctx context.Context, batch []*pendingLogin, shard int) error {
 	slices.SortFunc(batch, func(a, b *pendingLogin) int { return strings.Compare(a.key(), b.key()) })
 	n := len(batch)
@@ -285,7 +308,7 @@ func (s *Store) runLogins(ctx context.Context, batch []*pendingLogin, shard int)
 		p.res, p.ok = CheckBindResult{User: u, AccountID: acct, Session: p.sess}, true
 	}
 	if err := rows.Err(); err != nil {
-		return err // the statement failed: rolled back
+		return err
 	}
 	if unread != nil {
 		// Which login a row that could not be read belongs to is unknown: none of the
