@@ -251,3 +251,57 @@ func TestSessionKeyRotatesOnlyWhenItChanges(t *testing.T) {
 		})
 	}
 }
+
+// TestBlockDuringLoginsLeavesNoLiveSession blocks a user while sixty of their logins are
+// under way, five times over: whatever the interleaving, no session of theirs is live
+// afterwards. A login that got in before the block has its session ended by it; one after
+// is refused with ErrUserDisabled. On PostgreSQL the logins run in batches whose upsert
+// waits for the block's row lock and then sees the user blocked.
+func TestBlockDuringLoginsLeavesNoLiveSession(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, s *db.Store) {
+		ctx := context.Background()
+		sys := db.SystemActor("test")
+		u, _, _ := login(t, s, "o_raced", "k0", t0)
+		for round := range 5 {
+			start := make(chan struct{})
+			var wg sync.WaitGroup
+			sessions := make([]int64, 60)
+			for i := range sessions {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					<-start
+					_, sess, err := s.Login(ctx, db.LoginInput{AppID: testAppID, OpenID: "o_raced",
+						SessionKey: fmt.Sprintf("k%d-%d", round, i), Session: newSession()})
+					switch {
+					case err == nil:
+						sessions[i] = sess.ID
+					case !errors.Is(err, db.ErrUserDisabled):
+						t.Errorf("login: %v", err)
+					}
+				}()
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				if _, err := s.BlockWxUser(ctx, u.ID, "raced", sys); err != nil {
+					t.Errorf("block: %v", err)
+				}
+			}()
+			close(start)
+			wg.Wait()
+			if n := queryInt(t, s, `SELECT count(*) FROM sessions WHERE wx_user_id = ? AND revoked_at IS NULL`, u.ID); n != 0 {
+				t.Fatalf("round %d: %d sessions live after the block", round, n)
+			}
+			for _, id := range sessions {
+				if id != 0 && queryInt(t, s, `SELECT count(*) FROM sessions WHERE id = ? AND revoked_at IS NOT NULL`, id) != 1 {
+					t.Fatalf("round %d: session %d of a login that succeeded is missing or live", round, id)
+				}
+			}
+			if _, err := s.UnblockWxUser(ctx, u.ID, sys); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+}
