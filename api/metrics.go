@@ -181,6 +181,21 @@ func (m *Metrics) Observe(store *db.Store, hasher *password.Hasher, decodes *Dec
 				return max(0, time.Since(at).Seconds())
 			}),
 		)
+		cs = append(cs, prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "miniauth_login_batches_total",
+			Help: "Login batches run on PostgreSQL, one statement and one commit each (0 on SQLite).",
+		}, func() float64 { return float64(store.LoginBatchStats().Batches) }))
+		for outcome, read := range map[string]func(db.LoginBatchStats) int64{
+			"done":     func(b db.LoginBatchStats) int64 { return b.Done },
+			"declined": func(b db.LoginBatchStats) int64 { return b.Declined },
+			"rerun":    func(b db.LoginBatchStats) int64 { return b.Rerun },
+		} {
+			cs = append(cs, prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Name:        "miniauth_login_batch_logins_total",
+				Help:        "Logins that went to a PostgreSQL login batch, by outcome: done by the batch statement; declined, left to a transaction (blocked, erased, a unionid to link, ...); rerun alone after the server refused their batch.",
+				ConstLabels: prometheus.Labels{"outcome": outcome},
+			}, func() float64 { return float64(read(store.LoginBatchStats())) }))
+		}
 		for name, sqlDB := range store.DBs() {
 			cs = append(cs, collectors.NewDBStatsCollector(sqlDB, name))
 		}

@@ -188,8 +188,16 @@ func loginsAtOnce(t *testing.T, s *db.Store) {
 		t.Fatalf("counters: %d logins, %d new users, %d binds; want %d, %d, 4",
 			logins, created, binds, setupLogins+ok, setupUsers+newUsers)
 	}
-	if s.Dialect() == db.DialectPostgres && s.LargestLoginBatch() < 2 {
-		t.Fatalf("no two of %d logins at once shared a batch", len(tries))
+	if s.Dialect() == db.DialectPostgres {
+		if s.LargestLoginBatch() < 2 {
+			t.Fatalf("no two of %d logins at once shared a batch", len(tries))
+		}
+		// The blocked user's, the disabled account's and the link's logins were declined;
+		// the NUL ones' batches refused, and their logins run again alone.
+		st := s.LoginBatchStats()
+		if st.Batches < 1 || st.Done < 200 || st.Declined < 21 || st.Rerun < 5 {
+			t.Fatalf("batch counters: %+v", st)
+		}
 	}
 }
 

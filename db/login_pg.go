@@ -113,6 +113,9 @@ type loginBatcher struct {
 	done    sync.WaitGroup
 	once    sync.Once
 	largest atomic.Int64 // the most logins one batch carried (tests read it)
+
+	// What the batches did (LoginBatchStats).
+	batches, carried, declined, rerun atomic.Int64
 }
 
 // startLoginBatcher starts the loops; Close stops them.
@@ -160,6 +163,9 @@ func (s *Store) startLoginBatcher() {
 				err := s.runLogins(ctx, batch, rand.IntN(statShardsPostgres))
 				cancel()
 				var refused *pq.Error
+				if errors.As(err, &refused) {
+					b.rerun.Add(int64(len(batch)))
+				}
 				for _, p := range batch {
 					if errors.As(err, &refused) {
 						p.retry = err
@@ -309,6 +315,15 @@ func (s *Store) runLogins(ctx context.Context, batch []*pendingLogin, shard int)
 	}
 	if err := rows.Err(); err != nil {
 		return err
+	}
+	s.logins.batches.Add(1)
+	for _, p := range batch {
+		switch {
+		case p.ok:
+			s.logins.carried.Add(1)
+		case p.fail == nil && unread == nil:
+			s.logins.declined.Add(1)
+		}
 	}
 	if unread != nil {
 		// Which login a row that could not be read belongs to is unknown: none of the

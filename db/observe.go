@@ -25,6 +25,24 @@ func (s *Store) UserCacheStats() CacheStats {
 	return CacheStats{Entries: s.users.len(), Hits: s.users.hits.Load(), Misses: s.users.misses.Load()}
 }
 
+// LoginBatchStats counts what PostgreSQL's login batches did (loginBatcher); all zero on
+// SQLite.
+type LoginBatchStats struct {
+	Batches  int64 // batch statements that ran (one commit each)
+	Done     int64 // logins a batch statement did
+	Declined int64 // logins a batch left to the transaction (blocked, erased, unionid to link, …)
+	Rerun    int64 // logins of batches the server refused, run again alone
+}
+
+// LoginBatchStats reads the login batcher's counters.
+func (s *Store) LoginBatchStats() LoginBatchStats {
+	if s.logins == nil {
+		return LoginBatchStats{}
+	}
+	b := s.logins
+	return LoginBatchStats{Batches: b.batches.Load(), Done: b.carried.Load(), Declined: b.declined.Load(), Rerun: b.rerun.Load()}
+}
+
 // FeedStatus is how far this process has followed the revocations feed.
 type FeedStatus struct {
 	// LastID is the newest feed id applied to the token cache.

@@ -144,6 +144,11 @@ func TestMetricsAnswerOnCallQuestions(t *testing.T) {
 			rose(`miniauth_wechat_request_duration_seconds_count{api="getuserphonenumber"}`, 5)
 			rose(`miniauth_token_cache_hits_total`, 4) // the phone calls after the first
 			rose(`miniauth_token_cache_misses_total`, 1)
+			if dialect == "postgres" {
+				// The successful login went through a batch.
+				rose(`miniauth_login_batches_total`, 1)
+				rose(`miniauth_login_batch_logins_total{outcome="done"}`, 1)
+			}
 			if after[`miniauth_token_cache_entries`] < 1 {
 				t.Errorf("token cache entries %v", after[`miniauth_token_cache_entries`])
 			}
@@ -154,6 +159,8 @@ func TestMetricsAnswerOnCallQuestions(t *testing.T) {
 				`miniauth_revocation_feed_last_id`, `miniauth_password_hashes_running`, `miniauth_password_hashes_waiting`,
 				`miniauth_avatar_decodes_running`, `miniauth_avatar_decodes_waiting`,
 				`miniauth_server_busy_total{what="password"}`, `miniauth_server_busy_total{what="image_decode"}`,
+				`miniauth_login_batches_total`, `miniauth_login_batch_logins_total{outcome="declined"}`,
+				`miniauth_login_batch_logins_total{outcome="rerun"}`,
 			} {
 				if v, ok := after[s]; !ok || v < 0 {
 					t.Errorf("%s = %v (present: %v)", s, v, ok)
