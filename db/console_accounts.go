@@ -92,9 +92,8 @@ func (s *Store) accountSearch(w *where, q string, k Keyset) {
 	if end, ok := prefixEnd(prefix); ok {
 		u.add(col+" < ?", end)
 	}
-	order, limit := k.where(&u, "id")
-	parts = append(parts, `SELECT id FROM (SELECT id FROM accounts`+u.sql()+` ORDER BY `+order+
-		` LIMIT `+strconv.Itoa(limit)+`) au`)
+	tail := k.walk(&u, "id")
+	parts = append(parts, `SELECT id FROM (SELECT id FROM accounts`+u.sql()+tail+`) au`)
 	args = append(args, u.args...)
 
 	n := where{}
@@ -113,9 +112,8 @@ func (s *Store) accountSearch(w *where, q string, k Keyset) {
 		from, key = "accounts_fts", "rowid"
 		n.add("accounts_fts MATCH ?", `name:"`+strings.ReplaceAll(q, `"`, `""`)+`"`)
 	}
-	order, limit = k.where(&n, key)
-	parts = append(parts, `SELECT id FROM (SELECT `+key+` AS id FROM `+from+n.sql()+` ORDER BY `+order+
-		` LIMIT `+strconv.Itoa(limit)+`) an`)
+	tail = k.walk(&n, key)
+	parts = append(parts, `SELECT id FROM (SELECT `+key+` AS id FROM `+from+n.sql()+tail+`) an`)
 	args = append(args, n.args...)
 	w.add(`a.id IN (`+strings.Join(parts, " UNION ALL ")+`)`, args...)
 }

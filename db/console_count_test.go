@@ -66,5 +66,23 @@ func TestConsoleMatchCounts(t *testing.T) {
 		check("audit past the cap", n, err, 3, true)
 		n, err = s.CountActiveSessions(ctx, db.SessionFilter{})
 		check("sessions past the cap", n, err, 3, true)
+
+		// A term of three characters or more is found through the trigram index
+		// (PostgreSQL) or FTS5 (SQLite); its count walks in no particular order.
+		for i := range 5 {
+			u, _ := loginIn(t, s, testAppID, fmt.Sprintf("o_count_latin_%d", i), "")
+			_, err := s.UpdateProfile(ctx, u.ID, db.Profile{NickName: fmt.Sprintf("Jackson%d", i)}, cli)
+			must(t, err)
+			_, err = s.CreateAccount(ctx, fmt.Sprintf("jackie%d", i), fmt.Sprintf("Jackie Chan %d", i), "$argon2id$x", cli)
+			must(t, err)
+		}
+		n, err = s.CountWxUsers(ctx, db.UserFilter{Q: "ackson"})
+		check("users by a long nickname term past the cap", n, err, 3, true)
+		n, err = s.CountWxUsers(ctx, db.UserFilter{Q: "ackson3"})
+		check("users by a long nickname term", n, err, 1, false)
+		n, err = s.CountAccounts(ctx, "Chan")
+		check("accounts by a long name term past the cap", n, err, 3, true)
+		n, err = s.CountAccounts(ctx, "Chan 4")
+		check("accounts by a long name term", n, err, 1, false)
 	})
 }

@@ -301,9 +301,9 @@ func (s *Store) userSearch(w *where, q string, k Keyset) {
 		from, key = `wx_users_fts JOIN wx_users u ON u.id = wx_users_fts.rowid`, "wx_users_fts.rowid"
 		g.add(`wx_users_fts MATCH ?`, fts5Phrase(q))
 	}
-	order, limit := k.where(&g, key)
+	tail := k.walk(&g, key)
 	ids = append(ids, `SELECT id FROM (SELECT u.id FROM `+from+` LEFT JOIN bindings b ON b.wx_user_id = u.id`+
-		g.sql()+` ORDER BY `+order+` LIMIT `+strconv.Itoa(limit)+`) gi`)
+		g.sql()+tail+`) gi`)
 	args = append(args, g.args...)
 	w.add(`u.id IN (`+strings.Join(ids, " UNION ALL ")+`)`, args...)
 }
