@@ -81,12 +81,7 @@ func TestThrottleGrowsAndClears(t *testing.T) {
 func TestThrottleBackstopAndSharedAcrossInstances(t *testing.T) {
 	for _, dialect := range dbtest.Dialects {
 		t.Run(dialect, func(t *testing.T) {
-			var u string
-			if dialect == db.DialectSQLite {
-				u = dbtest.SQLiteURL(t)
-			} else {
-				u = dbtest.PostgresURL(t)
-			}
+			u := dbtest.URL(t, dialect)
 			a, b := dbtest.OpenURL(t, u), dbtest.OpenURL(t, u)
 			// 100 failures in an hour, each from its own IP and WeChat user, recorded by
 			// one instance: every key of the account is refused on the other.

@@ -209,12 +209,7 @@ func loginsAtOnce(t *testing.T, s *db.Store) {
 func TestSessionKeyRotatesOnlyWhenItChanges(t *testing.T) {
 	for _, dialect := range dbtest.Dialects {
 		t.Run(dialect, func(t *testing.T) {
-			var u string
-			if dialect == db.DialectPostgres {
-				u = dbtest.PostgresURL(t)
-			} else {
-				u = dbtest.SQLiteURL(t)
-			}
+			u := dbtest.URL(t, dialect)
 			oldKey, newKey := newSecret(), newSecret()
 			open := func(list string) *db.Store {
 				ring, err := db.ParseKeyring(list)

@@ -17,12 +17,7 @@ import (
 func TestAccountCommands(t *testing.T) {
 	for _, dialect := range dbtest.Dialects {
 		t.Run(dialect, func(t *testing.T) {
-			var u string
-			if dialect == db.DialectSQLite {
-				u = dbtest.SQLiteURL(t)
-			} else {
-				u = dbtest.PostgresURL(t)
-			}
+			u := dbtest.URL(t, dialect)
 			getenv := func(k string) string {
 				if k == "MINIAUTH_DATABASE_URL" {
 					return u

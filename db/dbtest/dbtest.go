@@ -49,19 +49,25 @@ func ForEach(t *testing.T, fn func(t *testing.T, s *db.Store)) {
 // database, closed (and on PostgreSQL dropped) when the test ends.
 func Open(t testing.TB, dialect string) *db.Store {
 	t.Helper()
-	var u string
-	switch dialect {
-	case db.DialectSQLite:
-		u = SQLiteURL(t)
-	case db.DialectPostgres:
-		u = PostgresURL(t)
-		if os.Getenv("MINIAUTH_TEST_POOLER") == "transaction" {
-			return openURL(t, Pgbouncer(t, u, 8), db.Options{Pooled: true})
-		}
-	default:
-		t.Fatalf("dbtest: unknown dialect %q", dialect)
+	u := URL(t, dialect)
+	if dialect == db.DialectPostgres && os.Getenv("MINIAUTH_TEST_POOLER") == "transaction" {
+		return openURL(t, Pgbouncer(t, u, 8), db.Options{Pooled: true})
 	}
 	return OpenURL(t, u)
+}
+
+// URL returns the URL of a fresh, empty database of the dialect ("sqlite" or
+// "postgres"): SQLiteURL or PostgresURL.
+func URL(t testing.TB, dialect string) string {
+	t.Helper()
+	switch dialect {
+	case db.DialectSQLite:
+		return SQLiteURL(t)
+	case db.DialectPostgres:
+		return PostgresURL(t)
+	}
+	t.Fatalf("dbtest: unknown dialect %q", dialect)
+	return ""
 }
 
 // OpenURL opens and migrates a store on u with a test key ring; it is closed when the
